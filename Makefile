@@ -1,0 +1,34 @@
+# learning-ml-to-llm — every target sets up what it needs first.
+PY      := .venv/bin/python
+QUICK   ?= 1
+ID      ?= all
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint notebooks clean help
+
+help:
+	@echo "make setup      create .venv and install everything (idempotent)"
+	@echo "make run        execute every ready project (quick mode) and write reports/index.html"
+	@echo "make test       lint + the whole test suite (library, checks, notebooks, CLI)"
+	@echo "make lint       ruff"
+	@echo "make notebooks  regenerate learner notebooks from their sources"
+
+setup:
+	@bash scripts/setup_environment.sh
+
+run: setup
+	ML2LLM_QUICK=$(QUICK) MPLBACKEND=Agg $(PY) -m ml2llm.cli run $(ID) $(if $(filter 1,$(QUICK)),--quick,)
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check ml2llm utils scripts tests benchmarks
+
+test: setup lint
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MLX_DISABLE_COMPILE=1 MPLBACKEND=Agg \
+		$(PY) -m pytest -q $(PYTEST_ARGS)
+
+notebooks: setup
+	$(PY) -m ml2llm.cli notebooks
+
+clean:
+	rm -rf reports .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Classical ML estimators written from scratch with scikit-learn's estimator API."""

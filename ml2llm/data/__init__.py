@@ -1,0 +1,1 @@
+"""Data the curriculum uses offline: synthetic generators and the Shakespeare corpus."""

@@ -1,0 +1,16 @@
+"""Evaluation metrics written from scratch (NumPy). Regression metrics live in
+:mod:`ml2llm.metrics.regression`; classification metrics arrive with Project 07."""
+
+from ml2llm.metrics.regression import mae, mse, r2_score, rmse
+
+__all__ = ["mae", "mse", "r2_score", "rmse", "accuracy"]
+
+
+def accuracy(y_true, y_pred):
+    """Fraction of exact matches."""
+    import numpy as np
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}")
+    return float(np.mean(y_true == y_pred))

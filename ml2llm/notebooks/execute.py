@@ -1,0 +1,74 @@
+"""Execute a notebook top to bottom in a fresh Python kernel and collect what it produced.
+
+Used by CI (every ready project's solution notebook, quick mode), by ``ml2llm run`` (the
+journey report) and by ``ml2llm check`` (the learner's own notebook, errors allowed so that
+unfinished exercises do not stop the run).
+
+The kernel runs the interpreter that runs this code (kernel ``python3`` resolves to it), in
+the notebook's folder, with ``ML2LLM_QUICK`` set as asked. ``MPLBACKEND`` is removed from
+the kernel's environment so figures are captured inline.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+
+@dataclass
+class ExecutionResult:
+    notebook: nbformat.NotebookNode
+    seconds: float
+    ok: bool
+    error: str | None = None
+    figures: list[bytes] = field(default_factory=list)
+
+
+def figures_of(nb) -> list[bytes]:
+    """PNG bytes of every image output, in cell order."""
+    pngs = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" in data:
+                pngs.append(base64.b64decode(data["image/png"]))
+    return pngs
+
+
+def execute_notebook(
+    nb,
+    cwd: str | Path,
+    quick: bool = True,
+    timeout: int = 900,
+    allow_errors: bool = False,
+    extra_env: dict[str, str] | None = None,
+) -> ExecutionResult:
+    """Run ``nb`` (a NotebookNode, modified in place) and return outputs, time and figures."""
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)
+    env["ML2LLM_QUICK"] = "1" if quick else "0"
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env.update(extra_env or {})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    start = time.perf_counter()
+    error = None
+    try:
+        client.execute(env=env, cwd=str(cwd))
+    except CellExecutionError as exc:
+        error = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+    seconds = time.perf_counter() - start
+    return ExecutionResult(nb, seconds, error is None, error, figures_of(nb))

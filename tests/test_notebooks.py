@@ -1,0 +1,69 @@
+"""Notebook pipeline: sources ↔ committed learner notebooks, stubs, and quick-mode execution.
+
+For every ``ready`` project in the manifest:
+- the committed learner notebook equals what its source generates and has no outputs;
+- every exercise is a stub in the learner notebook and every check is called after it;
+- the solution notebook executes top to bottom in quick mode without an error, and every
+  check it runs passes.
+"""
+
+import json
+import re
+
+import pytest
+
+from ml2llm.manifest import load_manifest
+from ml2llm.notebooks.execute import execute_notebook
+from ml2llm.notebooks.source import (
+    dumps,
+    exercises,
+    learner_notebook,
+    read_source,
+    solution_notebook,
+)
+
+READY = load_manifest().ready()
+IDS = [p.id for p in READY]
+
+
+@pytest.mark.parametrize("project", READY, ids=IDS)
+def test_committed_notebook_in_sync_and_clean(project):
+    path = project.notebook_path()
+    assert path.exists(), f"{path} missing: run `make notebooks`"
+    committed = path.read_text(encoding="utf-8")
+    assert committed == dumps(learner_notebook(project.source_path())), (
+        f"{path.name} is out of sync with its source: run `make notebooks`"
+    )
+    nb = json.loads(committed)
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert not cell.get("outputs"), f"{path.name} has outputs"
+            assert cell.get("execution_count") is None
+
+
+@pytest.mark.parametrize("project", READY, ids=IDS)
+def test_exercises_are_stubs_each_followed_by_its_check(project):
+    source = read_source(project.source_path())
+    ex = exercises(source)
+    assert 3 <= len(ex) <= 8, f"{project.id}: DESIGN §4 asks for 3–8 exercises, found {len(ex)}"
+    learner = learner_notebook(project.source_path())
+    code = "\n".join(c.source for c in learner.cells if c.cell_type == "code")
+    stubs = re.findall(r'raise NotImplementedError\("Exercise ([0-9A-Za-z.]+): ', code)
+    assert sorted(set(stubs)) == sorted({n for n, _ in ex}), "every exercise needs a stub"
+    assert "### BEGIN SOLUTION" not in code and "### END SOLUTION" not in code
+    called = set(re.findall(r'check\("([\w.]+)"', code))
+    assert called == set(project.checks), f"checks called {called} != manifest {project.checks}"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("project", READY, ids=IDS)
+def test_solution_notebook_executes_in_quick_mode(project):
+    nb = solution_notebook(project.source_path())
+    result = execute_notebook(nb, cwd=project.path(), quick=True, timeout=900)
+    assert result.ok, f"{project.id} failed: {result.error}"
+    text = "\n".join(
+        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
+    )
+    for cid in project.checks:
+        assert f"✓ {cid}:" in text, f"{cid} did not pass in the solution notebook"
+    assert len(result.figures) >= 2, "DESIGN §4 asks for at least two experiments with plots"
