@@ -123,7 +123,9 @@ def cmd_check(args) -> int:
         log = Path(tmp) / "checks.jsonl"
         log.touch()
         print(f"Running {path.name} (quick mode: {not args.full}) …", flush=True)
-        execute_notebook(nb, cwd=path.parent, quick=not args.full, allow_errors=True,
+        # subtle: run in the project folder even for a notebook saved elsewhere, so the
+        # notebook's repo-root lookup and relative paths behave as in Jupyter.
+        execute_notebook(nb, cwd=project.path(), quick=not args.full, allow_errors=True,
                          extra_env={"ML2LLM_CHECK_LOG": str(log)})
         seen = {}
         for line in log.read_text(encoding="utf-8").splitlines():
@@ -257,6 +259,17 @@ def cmd_notebooks(args) -> int:
         if not args.check:
             write_notebook(learner_notebook(p.source_path()), p.notebook_path())
             print(f"regenerated {p.notebook_path()}")
+    from ml2llm.paths import repo_root
+    from ml2llm.readme import render, sync_readme
+
+    readme_path = repo_root() / "README.md"
+    if readme_path.exists():
+        text = readme_path.read_text(encoding="utf-8")
+        if render(text, cur) != text:
+            stale.append("README curriculum table")
+            if not args.check:
+                sync_readme(readme_path)
+                print("updated the curriculum table in README.md")
     if args.check and stale:
         print(f"out of sync with their sources: {', '.join(stale)} (run `make notebooks`)", file=sys.stderr)
         return 1

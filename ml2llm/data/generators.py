@@ -138,11 +138,16 @@ def make_spirals(n_samples=300, n_classes=3, noise=0.2, turns=1.0, random_state=
 
 
 def make_xor(n_samples=200, noise=0.1, random_state=None):
-    """Points in the four quadrants; the label is 1 when x₁·x₂ < 0 (not linearly separable)."""
+    """Points in the four quadrants; the label is 1 when x₁·x₂ < 0 (not linearly separable).
+
+    Classes are balanced: half the points in quadrants I/III (label 0), half in II/IV.
+    """
     n = _check_n(n_samples)
     noise = _check_noise(noise)
     rng = _rng(random_state)
-    X = rng.uniform(-1, 1, size=(n, 2))
-    y = (X[:, 0] * X[:, 1] < 0).astype(int)
+    y = rng.permutation(np.arange(n) % 2)
+    s1 = rng.choice([-1.0, 1.0], size=n)
+    s2 = np.where(y == 0, s1, -s1)
+    X = rng.uniform(0.05, 1, size=(n, 2)) * np.column_stack([s1, s2])
     X = X + noise * rng.normal(size=X.shape)
     return X, y
