@@ -53,8 +53,10 @@ def _project(pid):
 
 def _require_ready(project):
     if not project.ready:
-        raise UsageError(f"project {project.id} is planned, not built yet; ready ones: "
-                         + ", ".join(p.id for p in _curriculum().ready()))
+        raise UsageError(
+            f"project {project.id} is planned, not built yet; ready ones: "
+            + ", ".join(p.id for p in _curriculum().ready())
+        )
 
 
 def _bar(done, total, width=12):
@@ -98,9 +100,13 @@ def cmd_status(args) -> int:
             print(f"  {p.id:>5}  {'(planned)':>12}        {p.title}")
             continue
         flag = "✓" if p.checks and done == len(p.checks) else " "
-        print(f"  {p.id:>5}  {_bar(done, len(p.checks))} {done:>2}/{len(p.checks):<2} {flag} {p.title}")
+        print(
+            f"  {p.id:>5}  {_bar(done, len(p.checks))} {done:>2}/{len(p.checks):<2} {flag} {p.title}"
+        )
     print(f"\n{total_done}/{total} checks passed across the ready projects.")
-    print("Record progress with `ml2llm check ID`; write notes with `ml2llm progress ID --note ...`.")
+    print(
+        "Record progress with `ml2llm check ID`; write notes with `ml2llm progress ID --note ...`."
+    )
     return 0
 
 
@@ -125,8 +131,13 @@ def cmd_check(args) -> int:
         print(f"Running {path.name} (quick mode: {not args.full}) …", flush=True)
         # subtle: run in the project folder even for a notebook saved elsewhere, so the
         # notebook's repo-root lookup and relative paths behave as in Jupyter.
-        execute_notebook(nb, cwd=project.path(), quick=not args.full, allow_errors=True,
-                         extra_env={"ML2LLM_CHECK_LOG": str(log)})
+        execute_notebook(
+            nb,
+            cwd=project.path(),
+            quick=not args.full,
+            allow_errors=True,
+            extra_env={"ML2LLM_CHECK_LOG": str(log)},
+        )
         seen = {}
         for line in log.read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
@@ -137,7 +148,9 @@ def cmd_check(args) -> int:
     for cid, status in results.items():
         print(f"  {symbols.get(status, '✗')} {cid}: {status}")
     done = sum(s == "passed" for s in results.values())
-    print(f"Project {project.id}: {done}/{len(results)} checks passed (recorded in .ml2llm/progress.json).")
+    print(
+        f"Project {project.id}: {done}/{len(results)} checks passed (recorded in .ml2llm/progress.json)."
+    )
     return 0 if done == len(results) else 1
 
 
@@ -182,8 +195,10 @@ def cmd_run(args) -> int:
         run = run_project(p, out, quick=quick)
         runs.append(run)
         state = "ok" if run.ok else f"FAILED ({run.error})"
-        tqdm.write(f"  {p.id:>5} {p.title[:60]:60s} {run.seconds:6.1f} s  {len(run.figures)} figures  {state}",
-                   file=sys.stdout)
+        tqdm.write(
+            f"  {p.id:>5} {p.title[:60]:60s} {run.seconds:6.1f} s  {len(run.figures)} figures  {state}",
+            file=sys.stdout,
+        )
     merged = save_runs(out, runs)
     index = write_index(out, cur, merged, quick)
     failed = [r.id for r in runs if not r.ok]
@@ -199,7 +214,9 @@ def cmd_progress(args) -> int:
     if note is None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not (editor and sys.stdin.isatty()):
-            raise UsageError("give your notes with --note TEXT (or set $EDITOR in an interactive shell)")
+            raise UsageError(
+                "give your notes with --note TEXT (or set $EDITOR in an interactive shell)"
+            )
         import shlex
         import subprocess
 
@@ -207,7 +224,9 @@ def cmd_progress(args) -> int:
             fh.write(f"<!-- notes on project {project.id}; save and close -->\n")
             name = fh.name
         subprocess.run([*shlex.split(editor), name], check=False)
-        note = "\n".join(line for line in Path(name).read_text().splitlines() if not line.startswith("<!--"))
+        note = "\n".join(
+            line for line in Path(name).read_text().splitlines() if not line.startswith("<!--")
+        )
         os.unlink(name)
     if not note.strip():
         raise UsageError("the note is empty; nothing was written")
@@ -232,7 +251,9 @@ def cmd_data(args) -> int:
     from ml2llm.data.shakespeare import CorpusNotFoundError, prepare_corpus
 
     try:
-        info = prepare_corpus(Path(args.out) if args.out else None, online=args.online, force=args.force)
+        info = prepare_corpus(
+            Path(args.out) if args.out else None, online=args.online, force=args.force
+        )
     except CorpusNotFoundError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
@@ -271,7 +292,10 @@ def cmd_notebooks(args) -> int:
                 sync_readme(readme_path)
                 print("updated the curriculum table in README.md")
     if args.check and stale:
-        print(f"out of sync with their sources: {', '.join(stale)} (run `make notebooks`)", file=sys.stderr)
+        print(
+            f"out of sync with their sources: {', '.join(stale)} (run `make notebooks`)",
+            file=sys.stderr,
+        )
         return 1
     if not stale:
         print("all learner notebooks are in sync with their sources")

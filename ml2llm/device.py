@@ -59,7 +59,11 @@ def available_backends() -> list[str]:
     torch = _torch()
     if torch is not None and torch.cuda.is_available():
         found.append("cuda")
-    if torch is not None and getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+    if (
+        torch is not None
+        and getattr(torch.backends, "mps", None)
+        and torch.backends.mps.is_available()
+    ):
         found.append("mps")
     found.append("cpu")
     return found
@@ -136,7 +140,11 @@ def tensor(data, dtype=None):
     name = backend_name()
     if name == "mlx":
         mx = _mlx_core()
-        return mx.array(np.asarray(data), dtype=dtype) if dtype is not None else mx.array(np.asarray(data))
+        return (
+            mx.array(np.asarray(data), dtype=dtype)
+            if dtype is not None
+            else mx.array(np.asarray(data))
+        )
     torch = _torch()
     if torch is None:
         return np.asarray(data, dtype=dtype)

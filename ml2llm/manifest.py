@@ -11,9 +11,14 @@ test, CI notebook execution, progress tracking and the journey report.
 from __future__ import annotations
 
 import re
-import tomllib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from ml2llm.paths import repo_root
 

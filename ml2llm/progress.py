@@ -27,7 +27,9 @@ def load_progress(path: Path | None = None) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"progress file {path} is not valid JSON ({exc}); delete it to start over") from exc
+        raise ValueError(
+            f"progress file {path} is not valid JSON ({exc}); delete it to start over"
+        ) from exc
     data.setdefault("projects", {})
     return data
 
@@ -52,8 +54,13 @@ def passed_checks(project: Project, data: dict | None = None) -> list[str]:
     return [cid for cid in project.checks if checks.get(cid) == "passed"]
 
 
-def append_log_entry(project: Project, note: str, hours: float | None = None,
-                     log_path: Path | None = None, today: dt.date | None = None) -> Path:
+def append_log_entry(
+    project: Project,
+    note: str,
+    hours: float | None = None,
+    log_path: Path | None = None,
+    today: dt.date | None = None,
+) -> Path:
     """Append a dated entry (project, checks passed, time, notes) to ``PROGRESS_LOG.md``."""
     log_path = log_path or repo_root() / "PROGRESS_LOG.md"
     today = today or dt.date.today()

@@ -24,7 +24,9 @@ def curriculum_table(cur: Curriculum) -> str:
             phase = p.phase
             lines.append(f"| | **{cur.phase_title(phase)}** | | | |")
         status = "✅ ready" if p.ready else "planned"
-        title = f"[{p.title}]({p.folder}/)" if p.ready else p.title  # planned folders don't exist yet
+        title = (
+            f"[{p.title}]({p.folder}/)" if p.ready else p.title
+        )  # planned folders don't exist yet
         lines.append(f"| {p.id} | {title} | {p.compares_against} | {p.hours:g} | {status} |")
     return "\n".join(lines)
 

@@ -50,12 +50,19 @@ def run_project(project: Project, out_dir: Path, quick: bool = True) -> ProjectR
         name = f"figures/{project.id}/figure-{k:02d}.png"
         atomic_write_bytes(out_dir / name, png)
         names.append(name)
-    for stale in sorted(fig_dir.glob("figure-*.png"))[len(names):] if fig_dir.exists() else []:
+    for stale in sorted(fig_dir.glob("figure-*.png"))[len(names) :] if fig_dir.exists() else []:
         stale.unlink()
     page = f"{project.id}.html"
     atomic_write_text(out_dir / page, notebook_html(result.notebook))
-    return ProjectRun(project.id, result.ok, round(result.seconds, 1), result.error, names, page,
-                      dt.datetime.now().isoformat(timespec="seconds"))
+    return ProjectRun(
+        project.id,
+        result.ok,
+        round(result.seconds, 1),
+        result.error,
+        names,
+        page,
+        dt.datetime.now().isoformat(timespec="seconds"),
+    )
 
 
 def _load_runs(out_dir: Path) -> dict[str, dict]:
@@ -97,10 +104,17 @@ def write_index(out_dir: Path, curriculum: Curriculum, runs: dict[str, dict], qu
     for p in curriculum.projects:
         if p.phase != phase:
             phase = p.phase
-            rows.append(f'<tr class="phase"><td colspan="5">{html.escape(curriculum.phase_title(phase))}</td></tr>')
+            rows.append(
+                f'<tr class="phase"><td colspan="5">{html.escape(curriculum.phase_title(phase))}</td></tr>'
+            )
         run = runs.get(p.id)
         if not p.ready:
-            state, runtime, figs, title = '<span class="planned">planned</span>', "", "", html.escape(p.title)
+            state, runtime, figs, title = (
+                '<span class="planned">planned</span>',
+                "",
+                "",
+                html.escape(p.title),
+            )
         elif run is None:
             state, runtime, figs, title = "not run", "", "", html.escape(p.title)
         else:
@@ -108,9 +122,14 @@ def write_index(out_dir: Path, curriculum: Curriculum, runs: dict[str, dict], qu
             label = "ran" if run["ok"] else f"failed: {html.escape(run['error'] or '')}"
             state = f'<span class="{cls}">{label}</span>'
             runtime = f"{run['seconds']:.1f} s"
-            figs = "".join(f'<a href="{f}"><img class="thumb" src="{f}" alt="figure"></a>' for f in run["figures"])
+            figs = "".join(
+                f'<a href="{f}"><img class="thumb" src="{f}" alt="figure"></a>'
+                for f in run["figures"]
+            )
             title = f'<a href="{run["html"]}">{html.escape(p.title)}</a>'
-        rows.append(f"<tr><td>{p.id}</td><td>{title}</td><td>{state}</td><td>{runtime}</td><td>{figs}</td></tr>")
+        rows.append(
+            f"<tr><td>{p.id}</td><td>{title}</td><td>{state}</td><td>{runtime}</td><td>{figs}</td></tr>"
+        )
     when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>ML → LLM journey report</title>
 <style>{_CSS}</style></head><body>

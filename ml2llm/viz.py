@@ -31,8 +31,9 @@ def plot_loss_curves(histories: dict, ax=None, log=True, title="Training loss", 
     return ax
 
 
-def plot_decision_boundary(predict, X, y, ax=None, resolution=200, padding=0.5, title=None,
-                           proba=False, cmap="coolwarm"):
+def plot_decision_boundary(
+    predict, X, y, ax=None, resolution=200, padding=0.5, title=None, proba=False, cmap="coolwarm"
+):
     """Colour the plane by ``predict`` (labels, or P(class 1) when ``proba``) and scatter (X, y)."""
     ax = _ax(ax, (5, 4))
     X = np.asarray(X)
@@ -51,8 +52,17 @@ def plot_decision_boundary(predict, X, y, ax=None, resolution=200, padding=0.5, 
     return ax
 
 
-def plot_loss_surface(loss_fn, w_range, b_range, path=None, ax=None, resolution=120, levels=30,
-                      title="Loss surface", labels=("w", "b")):
+def plot_loss_surface(
+    loss_fn,
+    w_range,
+    b_range,
+    path=None,
+    ax=None,
+    resolution=120,
+    levels=30,
+    title="Loss surface",
+    labels=("w", "b"),
+):
     """Contours of ``loss_fn(w, b)`` over a grid, with an optional optimisation ``path``.
 
     ``path`` is a sequence of ``(w, b)`` points drawn as a line with markers.
@@ -62,7 +72,9 @@ def plot_loss_surface(loss_fn, w_range, b_range, path=None, ax=None, resolution=
     bs = np.linspace(*b_range, resolution)
     W, B = np.meshgrid(ws, bs)
     Z = np.vectorize(loss_fn)(W, B)
-    cs = ax.contour(W, B, Z, levels=np.geomspace(max(Z.min(), 1e-9), Z.max(), levels), cmap="viridis")
+    cs = ax.contour(
+        W, B, Z, levels=np.geomspace(max(Z.min(), 1e-9), Z.max(), levels), cmap="viridis"
+    )
     ax.clabel(cs, cs.levels[::4], fontsize=6, fmt="%.2g")
     if path is not None:
         path = np.asarray(path)

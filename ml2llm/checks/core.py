@@ -227,7 +227,9 @@ def _mutated(check: Check, case: Case, fn: Callable) -> str | None:
         if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
             return name
     for key, before in snapshot[1].items():
-        if isinstance(before, np.ndarray) and not np.array_equal(before, kwargs[key], equal_nan=True):
+        if isinstance(before, np.ndarray) and not np.array_equal(
+            before, kwargs[key], equal_nan=True
+        ):
             return key
     return None
 
@@ -257,14 +259,20 @@ def run_check(check: Check, fn: Callable) -> CheckResult:
         except NotImplementedError as exc:
             detail = str(exc) or "NotImplementedError"
             return CheckResult(
-                check.id, "todo", i, n,
+                check.id,
+                "todo",
+                i,
+                n,
                 f"{TODO} {check.id}: not implemented yet ({detail}). Replace the `raise` with your code.",
             )
         except Exception as exc:
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             hint = case.hint or check.hint
             return CheckResult(
-                check.id, "error", i, n,
+                check.id,
+                "error",
+                i,
+                n,
                 f"{FAIL} {check.id}: {where} → raised {type(exc).__name__}: {exc} "
                 f"(line {frame.lineno}). Hint: {hint}",
                 hint,
@@ -279,7 +287,12 @@ def run_check(check: Check, fn: Callable) -> CheckResult:
             elif not detail.startswith("expected"):
                 detail = f"expected {fmt(expected)}, got {fmt(got)}: {detail}"
             return CheckResult(
-                check.id, "failed", i, n, f"{FAIL} {check.id}: {where} → {detail}. Hint: {hint}", hint
+                check.id,
+                "failed",
+                i,
+                n,
+                f"{FAIL} {check.id}: {where} → {detail}. Hint: {hint}",
+                hint,
             )
         name = _mutated(check, case, fn)
         if name is not None:
@@ -288,7 +301,10 @@ def run_check(check: Check, fn: Callable) -> CheckResult:
                 f"(e.g. `{name} = {name}.copy()` or `x = x - ...` instead of `x -= ...`)."
             )
             return CheckResult(
-                check.id, "failed", i, n,
+                check.id,
+                "failed",
+                i,
+                n,
                 f"{FAIL} {check.id}: {where} → correct output, but the input `{name}` was modified. Hint: {hint}",
                 hint,
             )

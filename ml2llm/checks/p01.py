@@ -22,23 +22,32 @@ def _predict_cases():
         Case((np.array([[1.0], [2.0]]), np.array([3.0]), 0.5)),
         Case((np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5, -1.0]), 2.0)),
         Case((X, w, b), label="X of shape (6, 3), random w and b"),
-        Case((np.array([[1.0, -1.0, 2.0]]), np.array([1.0, 1.0, 1.0]), 0.0),
-             hint="a single sample must still give an array of shape (1,)."),
+        Case(
+            (np.array([[1.0, -1.0, 2.0]]), np.array([1.0, 1.0, 1.0]), 0.0),
+            hint="a single sample must still give an array of shape (1,).",
+        ),
     ]
 
 
-register(Check(
-    "p01.predict",
-    reference=ref.predict,
-    cases=_predict_cases,
-    hint="ŷ = X @ w + b: one dot product per row of X, plus the bias.",
-    mistakes=[
-        Mistake("no bias", lambda X, w, b: X @ w, "you forgot to add the bias b."),
-        Mistake("bias times", lambda X, w, b: (X @ w) * b, "add the bias, don't multiply by it."),
-        Mistake("sum features", lambda X, w, b: X.sum(axis=1) * w.sum() + b,
-                "use a dot product X @ w, not separate sums."),
-    ],
-))
+register(
+    Check(
+        "p01.predict",
+        reference=ref.predict,
+        cases=_predict_cases,
+        hint="ŷ = X @ w + b: one dot product per row of X, plus the bias.",
+        mistakes=[
+            Mistake("no bias", lambda X, w, b: X @ w, "you forgot to add the bias b."),
+            Mistake(
+                "bias times", lambda X, w, b: (X @ w) * b, "add the bias, don't multiply by it."
+            ),
+            Mistake(
+                "sum features",
+                lambda X, w, b: X.sum(axis=1) * w.sum() + b,
+                "use a dot product X @ w, not separate sums.",
+            ),
+        ],
+    )
+)
 
 
 def _mse_cases():
@@ -46,28 +55,45 @@ def _mse_cases():
     return [
         Case((np.array([1.0, 2.0]), np.array([1.0, 4.0]))),
         Case((np.array([3.0, -1.0, 2.0]), np.array([2.5, 0.0, 2.0]))),
-        Case((np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])), hint="a perfect fit has MSE 0."),
+        Case(
+            (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])), hint="a perfect fit has MSE 0."
+        ),
         Case((np.array([5.0]), np.array([2.0])), hint="one sample: MSE is that squared error."),
         Case((rng.normal(size=50), rng.normal(size=50)), label="y_true, y_pred: 50 random values"),
     ]
 
 
-register(Check(
-    "p01.mse",
-    reference=ref.mse,
-    cases=_mse_cases,
-    hint="MSE = (1/n) Σ (y_i − ŷ_i)².",
-    mistakes=[
-        Mistake("sum", lambda y, p: np.sum((y - p) ** 2), "average over samples (divide by n)."),
-        Mistake("rmse", lambda y, p: np.sqrt(np.mean((y - p) ** 2)),
-                "that is the RMSE: do not take the square root."),
-        Mistake("mae", lambda y, p: np.mean(np.abs(y - p)), "square the errors; |·| gives the MAE."),
-        Mistake("no square", lambda y, p: np.mean(y - p),
-                "square each error before averaging; plain differences cancel out."),
-        Mistake("half", lambda y, p: 0.5 * np.mean((y - p) ** 2),
-                "no factor 1/2 here: that convention belongs to some textbooks' loss, not MSE."),
-    ],
-))
+register(
+    Check(
+        "p01.mse",
+        reference=ref.mse,
+        cases=_mse_cases,
+        hint="MSE = (1/n) Σ (y_i − ŷ_i)².",
+        mistakes=[
+            Mistake(
+                "sum", lambda y, p: np.sum((y - p) ** 2), "average over samples (divide by n)."
+            ),
+            Mistake(
+                "rmse",
+                lambda y, p: np.sqrt(np.mean((y - p) ** 2)),
+                "that is the RMSE: do not take the square root.",
+            ),
+            Mistake(
+                "mae", lambda y, p: np.mean(np.abs(y - p)), "square the errors; |·| gives the MAE."
+            ),
+            Mistake(
+                "no square",
+                lambda y, p: np.mean(y - p),
+                "square each error before averaging; plain differences cancel out.",
+            ),
+            Mistake(
+                "half",
+                lambda y, p: 0.5 * np.mean((y - p) ** 2),
+                "no factor 1/2 here: that convention belongs to some textbooks' loss, not MSE.",
+            ),
+        ],
+    )
+)
 
 
 def _grad_cases():
@@ -90,21 +116,32 @@ def _grad_variant(scale_w=2.0, scale_b=2.0, sign=1.0, mean=True):
     return wrong
 
 
-register(Check(
-    "p01.gradient",
-    reference=ref.mse_gradient,
-    cases=_grad_cases,
-    hint="∇w = (2/n) Xᵀ(ŷ − y) and ∂b = (2/n) Σ(ŷ − y); return them as a tuple (grad_w, grad_b).",
-    mistakes=[
-        Mistake("sign", _grad_variant(sign=-1.0),
-                "sign error: use the residual ŷ − y (prediction minus target), not y − ŷ."),
-        Mistake("no 2", _grad_variant(scale_w=1.0, scale_b=1.0),
-                "the derivative of (ŷ − y)² brings down a factor 2."),
-        Mistake("no 1/n", _grad_variant(mean=False), "divide by n: the MSE is an average."),
-        Mistake("no bias grad", lambda X, y, w, b: (ref.mse_gradient(X, y, w, b)[0], 0.0),
-                "the bias gradient is (2/n) Σ(ŷ − y), not zero."),
-    ],
-))
+register(
+    Check(
+        "p01.gradient",
+        reference=ref.mse_gradient,
+        cases=_grad_cases,
+        hint="∇w = (2/n) Xᵀ(ŷ − y) and ∂b = (2/n) Σ(ŷ − y); return them as a tuple (grad_w, grad_b).",
+        mistakes=[
+            Mistake(
+                "sign",
+                _grad_variant(sign=-1.0),
+                "sign error: use the residual ŷ − y (prediction minus target), not y − ŷ.",
+            ),
+            Mistake(
+                "no 2",
+                _grad_variant(scale_w=1.0, scale_b=1.0),
+                "the derivative of (ŷ − y)² brings down a factor 2.",
+            ),
+            Mistake("no 1/n", _grad_variant(mean=False), "divide by n: the MSE is an average."),
+            Mistake(
+                "no bias grad",
+                lambda X, y, w, b: (ref.mse_gradient(X, y, w, b)[0], 0.0),
+                "the bias gradient is (2/n) Σ(ŷ − y), not zero.",
+            ),
+        ],
+    )
+)
 
 
 def _step_cases():
@@ -116,30 +153,51 @@ def _step_cases():
     ]
 
 
-register(Check(
-    "p01.gd_step",
-    reference=ref.gd_step,
-    cases=_step_cases,
-    hint="θ ← θ − η ∇L(θ) for both w and b; return the new (w, b).",
-    mistakes=[
-        Mistake("ascent", lambda X, y, w, b, lr: tuple(
-            p + lr * g for p, g in zip((w, b), ref.mse_gradient(X, y, w, b))),
-            "step *against* the gradient (minus), otherwise the loss goes up."),
-        Mistake("no lr", lambda X, y, w, b, lr: tuple(
-            p - g for p, g in zip((w, b), ref.mse_gradient(X, y, w, b))),
-            "multiply the gradient by the learning rate."),
-        Mistake("w only", lambda X, y, w, b, lr: (ref.gd_step(X, y, w, b, lr)[0], b),
-                "update the bias too: b ← b − η ∂L/∂b."),
-    ],
-))
+register(
+    Check(
+        "p01.gd_step",
+        reference=ref.gd_step,
+        cases=_step_cases,
+        hint="θ ← θ − η ∇L(θ) for both w and b; return the new (w, b).",
+        mistakes=[
+            Mistake(
+                "ascent",
+                lambda X, y, w, b, lr: tuple(
+                    p + lr * g for p, g in zip((w, b), ref.mse_gradient(X, y, w, b))
+                ),
+                "step *against* the gradient (minus), otherwise the loss goes up.",
+            ),
+            Mistake(
+                "no lr",
+                lambda X, y, w, b, lr: tuple(
+                    p - g for p, g in zip((w, b), ref.mse_gradient(X, y, w, b))
+                ),
+                "multiply the gradient by the learning rate.",
+            ),
+            Mistake(
+                "w only",
+                lambda X, y, w, b, lr: (ref.gd_step(X, y, w, b, lr)[0], b),
+                "update the bias too: b ← b − η ∂L/∂b.",
+            ),
+        ],
+    )
+)
 
 
 def _loop_cases():
     X, y, _, _ = _data(30, 2, 5)
     Xs, ys, _, _ = _data(12, 1, 6, noise=0.0)
     return [
-        Case((Xs, ys), {"learning_rate": 0.1, "n_iter": 5}, label="X (12, 1), learning_rate=0.1, n_iter=5"),
-        Case((X, y), {"learning_rate": 0.05, "n_iter": 50}, label="X (30, 2), learning_rate=0.05, n_iter=50"),
+        Case(
+            (Xs, ys),
+            {"learning_rate": 0.1, "n_iter": 5},
+            label="X (12, 1), learning_rate=0.1, n_iter=5",
+        ),
+        Case(
+            (X, y),
+            {"learning_rate": 0.05, "n_iter": 50},
+            label="X (30, 2), learning_rate=0.05, n_iter=50",
+        ),
         Case((X, y), {"learning_rate": 0.05, "n_iter": 1}, label="n_iter=1 (one loss, one step)"),
     ]
 
@@ -158,18 +216,26 @@ def _one_extra(X, y, learning_rate=0.1, n_iter=100):
     return w, b, np.append(losses, ref.mse(y, ref.predict(X, w, b)))
 
 
-register(Check(
-    "p01.gradient_descent",
-    reference=ref.gradient_descent,
-    cases=_loop_cases,
-    hint="start from w = 0, b = 0; each iteration: record the loss, then take one gd_step.",
-    mistakes=[
-        Mistake("loss after step", _loss_after_step,
-                "record the loss before each step, so losses[0] is the loss of the zero model."),
-        Mistake("one extra", _one_extra,
-                "off by one: exactly n_iter losses, one per step (before it)."),
-    ],
-))
+register(
+    Check(
+        "p01.gradient_descent",
+        reference=ref.gradient_descent,
+        cases=_loop_cases,
+        hint="start from w = 0, b = 0; each iteration: record the loss, then take one gd_step.",
+        mistakes=[
+            Mistake(
+                "loss after step",
+                _loss_after_step,
+                "record the loss before each step, so losses[0] is the loss of the zero model.",
+            ),
+            Mistake(
+                "one extra",
+                _one_extra,
+                "off by one: exactly n_iter losses, one per step (before it).",
+            ),
+        ],
+    )
+)
 
 
 def _normal_cases():
@@ -185,15 +251,23 @@ def _no_intercept(X, y):
     return np.linalg.solve(X.T @ X, X.T @ y), 0.0
 
 
-register(Check(
-    "p01.normal_equation",
-    reference=ref.normal_equation,
-    cases=_normal_cases,
-    hint="add a column of ones to X, solve (X̃ᵀX̃) θ = X̃ᵀy, then split θ into (w, b).",
-    mistakes=[
-        Mistake("no intercept column", _no_intercept,
-                "prepend a column of ones to X so the intercept is fitted too."),
-        Mistake("swapped", lambda X, y: tuple(reversed(ref.normal_equation(X, y))),
-                "return (w, b) in that order: b is θ[0] (the ones column), w is θ[1:]."),
-    ],
-))
+register(
+    Check(
+        "p01.normal_equation",
+        reference=ref.normal_equation,
+        cases=_normal_cases,
+        hint="add a column of ones to X, solve (X̃ᵀX̃) θ = X̃ᵀy, then split θ into (w, b).",
+        mistakes=[
+            Mistake(
+                "no intercept column",
+                _no_intercept,
+                "prepend a column of ones to X so the intercept is fitted too.",
+            ),
+            Mistake(
+                "swapped",
+                lambda X, y: tuple(reversed(ref.normal_equation(X, y))),
+                "return (w, b) in that order: b is θ[0] (the ones column), w is θ[1:].",
+            ),
+        ],
+    )
+)

@@ -158,7 +158,9 @@ class LinearRegressionGD(RegressorMixin, BaseEstimator):
         if self.batch_size is not None and not (
             isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1
         ):
-            raise ValueError(f"batch_size must be a positive integer or None, got {self.batch_size!r}")
+            raise ValueError(
+                f"batch_size must be a positive integer or None, got {self.batch_size!r}"
+            )
 
     def fit(self, X, y):
         """Fit by gradient descent; returns ``self``."""
@@ -186,7 +188,11 @@ class LinearRegressionGD(RegressorMixin, BaseEstimator):
                     self.diverged_ = True
                     self._warn_divergence(X, history, epoch)
                     break
-                if self.tol is not None and history[-2] - loss < self.tol * max(1.0, loss) and loss <= history[-2]:
+                if (
+                    self.tol is not None
+                    and history[-2] - loss < self.tol * max(1.0, loss)
+                    and loss <= history[-2]
+                ):
                     break
         self.coef_, self.intercept_ = w, float(b)
         self.loss_history_ = np.asarray(history)

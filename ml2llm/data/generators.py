@@ -32,8 +32,14 @@ def _check_noise(noise):
 
 
 def make_linear(
-    n_samples=100, n_features=1, noise=1.0, coef=None, intercept=0.0, scale=1.0,
-    random_state=None, return_coef=False,
+    n_samples=100,
+    n_features=1,
+    noise=1.0,
+    coef=None,
+    intercept=0.0,
+    scale=1.0,
+    random_state=None,
+    return_coef=False,
 ):
     """``y = X @ coef + intercept + noise·ε`` with ``X ~ N(0, scale²)``.
 
@@ -51,8 +57,15 @@ def make_linear(
     return (X, y, coef) if return_coef else (X, y)
 
 
-def make_polynomial(n_samples=100, degree=3, noise=0.1, x_range=(-1.0, 1.0), coef=None,
-                    random_state=None, return_coef=False):
+def make_polynomial(
+    n_samples=100,
+    degree=3,
+    noise=0.1,
+    x_range=(-1.0, 1.0),
+    coef=None,
+    random_state=None,
+    return_coef=False,
+):
     """1-D ``y = Σ_k coef[k] x^k + noise·ε`` with ``x`` uniform on ``x_range``."""
     n = _check_n(n_samples)
     noise = _check_noise(noise)
@@ -64,8 +77,14 @@ def make_polynomial(n_samples=100, degree=3, noise=0.1, x_range=(-1.0, 1.0), coe
     return (X, y, coef) if return_coef else (X, y)
 
 
-def make_blobs(n_samples=200, centers=3, n_features=2, cluster_std=1.0, center_box=(-6.0, 6.0),
-               random_state=None):
+def make_blobs(
+    n_samples=200,
+    centers=3,
+    n_features=2,
+    cluster_std=1.0,
+    center_box=(-6.0, 6.0),
+    random_state=None,
+):
     """Gaussian clusters; ``centers`` is a count or an array of centre coordinates."""
     n = _check_n(n_samples)
     rng = _rng(random_state)
@@ -88,10 +107,12 @@ def make_moons(n_samples=200, noise=0.1, random_state=None):
     n1 = n - n0
     t0 = np.linspace(0, np.pi, n0)
     t1 = np.linspace(0, np.pi, n1)
-    X = np.vstack([
-        np.column_stack([np.cos(t0), np.sin(t0)]),
-        np.column_stack([1 - np.cos(t1), 0.5 - np.sin(t1)]),
-    ])
+    X = np.vstack(
+        [
+            np.column_stack([np.cos(t0), np.sin(t0)]),
+            np.column_stack([1 - np.cos(t1), 0.5 - np.sin(t1)]),
+        ]
+    )
     y = np.r_[np.zeros(n0, int), np.ones(n1, int)]
     X = X + noise * rng.normal(size=X.shape)
     perm = rng.permutation(n)
@@ -109,8 +130,12 @@ def make_circles(n_samples=200, noise=0.05, factor=0.5, random_state=None):
     n1 = n - n0
     t0 = rng.uniform(0, 2 * np.pi, n0)
     t1 = rng.uniform(0, 2 * np.pi, n1)
-    X = np.vstack([np.column_stack([np.cos(t0), np.sin(t0)]),
-                   factor * np.column_stack([np.cos(t1), np.sin(t1)])])
+    X = np.vstack(
+        [
+            np.column_stack([np.cos(t0), np.sin(t0)]),
+            factor * np.column_stack([np.cos(t1), np.sin(t1)]),
+        ]
+    )
     y = np.r_[np.zeros(n0, int), np.ones(n1, int)]
     X = X + noise * rng.normal(size=X.shape)
     perm = rng.permutation(n)
@@ -129,7 +154,8 @@ def make_spirals(n_samples=300, n_classes=3, noise=0.2, turns=1.0, random_state=
         idx = np.flatnonzero(y == k)
         r[idx] = np.linspace(0.05, 1.0, len(idx))
         theta[idx] = (
-            np.linspace(0, 2 * np.pi * turns, len(idx)) + 2 * np.pi * k / n_classes
+            np.linspace(0, 2 * np.pi * turns, len(idx))
+            + 2 * np.pi * k / n_classes
             + noise * rng.normal(size=len(idx))
         )
     X = np.column_stack([r * np.sin(theta), r * np.cos(theta)])

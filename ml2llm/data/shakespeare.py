@@ -44,7 +44,7 @@ def package_texts_dir() -> Path | None:
 def strip_title(text: str) -> str:
     """Drop the title block: everything up to and including the 'by William Shakespeare' line."""
     match = re.search(r"^\s*by William Shakespeare\s*$", text[:2000], flags=re.M | re.I)
-    body = text[match.end():] if match else text
+    body = text[match.end() :] if match else text
     return body.strip("\n") + "\n"
 
 

@@ -41,18 +41,24 @@ def test_no_intercept_equals_sklearn():
 
 def test_gradient_descent_reaches_the_least_squares_optimum():
     sk = LinearRegression().fit(XS, Y)
-    gd = LinearRegressionGD(learning_rate=0.9 * max_stable_learning_rate(XS), n_iter=50_000, tol=1e-13)
+    gd = LinearRegressionGD(
+        learning_rate=0.9 * max_stable_learning_rate(XS), n_iter=50_000, tol=1e-13
+    )
     gd.fit(XS, Y)
     # GD converges linearly at rate ~(1 - 1/κ) with κ ≈ 400 here (s1/s2 are collinear), so
     # predictions converge long before the collinear coefficients: compare R² and predictions.
     assert gd.score(XS, Y) == pytest.approx(sk.score(XS, Y), abs=1e-6)
     np.testing.assert_allclose(gd.predict(XS), sk.predict(XS), atol=0.05)
     assert not gd.diverged_ and gd.n_iter_ < 50_000
-    assert np.all(np.diff(gd.loss_history_) <= 1e-9), "full-batch GD below η_max never increases the loss"
+    assert np.all(np.diff(gd.loss_history_) <= 1e-9), (
+        "full-batch GD below η_max never increases the loss"
+    )
 
 
 def test_minibatch_sgd_is_close_to_sklearn_sgd():
-    ours = LinearRegressionGD(learning_rate=0.01, n_iter=200, batch_size=16, random_state=0).fit(XS, Y)
+    ours = LinearRegressionGD(learning_rate=0.01, n_iter=200, batch_size=16, random_state=0).fit(
+        XS, Y
+    )
     sk = SGDRegressor(max_iter=1000, tol=1e-6, random_state=0).fit(XS, Y)
     exact = LinearRegression().fit(XS, Y).score(XS, Y)
     # both are noisy iterative solvers: within 0.01 R² of the exact solution
@@ -79,15 +85,22 @@ def test_max_stable_learning_rate_is_the_divergence_threshold():
 
 def test_works_in_pipeline_and_grid_search():
     pipe = make_pipeline(StandardScaler(), LinearRegressionGD(n_iter=500))
-    grid = GridSearchCV(pipe, {"linearregressiongd__learning_rate": [0.01, 0.1]}, cv=3).fit(X_RAW, Y)
+    grid = GridSearchCV(pipe, {"linearregressiongd__learning_rate": [0.01, 0.1]}, cv=3).fit(
+        X_RAW, Y
+    )
     assert grid.best_params_["linearregressiongd__learning_rate"] == 0.1
     assert grid.best_score_ > 0.4
 
 
 @pytest.mark.parametrize(
     "params,match",
-    [({"learning_rate": 0}, "learning_rate"), ({"learning_rate": -1}, "learning_rate"),
-     ({"n_iter": 0}, "n_iter"), ({"batch_size": 0}, "batch_size"), ({"tol": -1}, "tol")],
+    [
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"learning_rate": -1}, "learning_rate"),
+        ({"n_iter": 0}, "n_iter"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"tol": -1}, "tol"),
+    ],
 )
 def test_bad_hyperparameters(params, match):
     with pytest.raises(ValueError, match=match):
