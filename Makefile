@@ -2,7 +2,7 @@
 PY      := .venv/bin/python
 QUICK   ?= 1
 ID      ?= all
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto --dist loadgroup --durations=20
 
 .PHONY: setup run test lint notebooks clean help
 

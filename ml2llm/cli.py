@@ -280,17 +280,15 @@ def cmd_notebooks(args) -> int:
         if not args.check:
             write_notebook(learner_notebook(p.source_path()), p.notebook_path())
             print(f"regenerated {p.notebook_path()}")
-    from ml2llm.paths import repo_root
-    from ml2llm.readme import render, sync_readme
+    from ml2llm.readme import generated_files, render, sync_readme
 
-    readme_path = repo_root() / "README.md"
-    if readme_path.exists():
-        text = readme_path.read_text(encoding="utf-8")
-        if render(text, cur) != text:
-            stale.append("README curriculum table")
+    for path, phase in generated_files():
+        text = path.read_text(encoding="utf-8")
+        if render(text, cur, phase) != text:
+            stale.append(f"the table in {path.name if phase is None else phase + '/README.md'}")
             if not args.check:
-                sync_readme(readme_path)
-                print("updated the curriculum table in README.md")
+                sync_readme(path, phase)
+                print(f"updated the generated table in {path}")
     if args.check and stale:
         print(
             f"out of sync with their sources: {', '.join(stale)} (run `make notebooks`)",

@@ -31,19 +31,50 @@ def curriculum_table(cur: Curriculum) -> str:
     return "\n".join(lines)
 
 
-def render(text: str, cur: Curriculum) -> str:
+def phase_table(cur: Curriculum, phase: str) -> str:
+    """Markdown table of one phase's projects, for ``projects/<phase>/README.md``."""
+    lines = ["| id | project | prerequisites | hours | status |", "|---|---|---|---|---|"]
+    for p in cur.projects:
+        if p.phase != phase:
+            continue
+        name = p.folder.rsplit("/", 1)[1]
+        title = f"[{p.title}]({name}/)" if p.ready else p.title
+        pre = ", ".join(p.prerequisites) or "—"
+        status = "✅ ready" if p.ready else "planned"
+        lines.append(
+            f"| {p.id} | {title}<br><sub>{p.summary}</sub> | {pre} | {p.hours:g} | {status} |"
+        )
+    total = sum(p.hours for p in cur.projects if p.phase == phase)
+    lines.append(f"\nTotal: about {total:g} hours.")
+    return "\n".join(lines)
+
+
+def render(text: str, cur: Curriculum, phase: str | None = None) -> str:
+    """``text`` with its generated block replaced (the curriculum, or one phase's table)."""
     if START not in text or END not in text:
-        raise ValueError(f"README has no {START} … {END} block")
+        raise ValueError(f"no {START} … {END} block")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{curriculum_table(cur)}\n{END}{tail}"
+    table = curriculum_table(cur) if phase is None else phase_table(cur, phase)
+    return f"{head}{START}\n{table}\n{END}{tail}"
 
 
-def sync_readme(path: Path | None = None) -> bool:
-    """Rewrite the table in place; returns True when the file changed."""
+def generated_files(root: Path | None = None) -> list[tuple[Path, str | None]]:
+    """``(path, phase)`` of every README with a generated block (phase None: the main one)."""
+    root = root or repo_root()
+    files = [(root / "README.md", None)]
+    for phase, _ in load_manifest().phases:
+        path = root / "projects" / phase / "README.md"
+        if path.exists():
+            files.append((path, phase))
+    return files
+
+
+def sync_readme(path: Path | None = None, phase: str | None = None) -> bool:
+    """Rewrite the generated table in place; returns True when the file changed."""
     path = path or repo_root() / "README.md"
     text = path.read_text(encoding="utf-8")
-    new = render(text, load_manifest())
+    new = render(text, load_manifest(), phase)
     if new != text:
         atomic_write_text(path, new)
         return True

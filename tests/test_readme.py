@@ -5,7 +5,7 @@ import re
 
 from ml2llm.manifest import load_manifest
 from ml2llm.paths import repo_root
-from ml2llm.readme import render
+from ml2llm.readme import generated_files, render
 
 ROOT = repo_root()
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -13,6 +13,17 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_curriculum_table_matches_manifest():
     assert render(README, load_manifest()) == README, "README table is stale: run `make notebooks`"
+
+
+def test_every_phase_has_a_readme_with_a_current_table():
+    cur = load_manifest()
+    files = dict((phase, path) for path, phase in generated_files())
+    for phase, _ in cur.phases:
+        assert phase in files, f"projects/{phase}/README.md is missing"
+        text = files[phase].read_text(encoding="utf-8")
+        assert render(text, cur, phase) == text, (
+            f"{phase}/README.md table is stale: run `make notebooks`"
+        )
 
 
 def test_table_lists_every_project_with_its_status():
