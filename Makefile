@@ -4,7 +4,7 @@ QUICK   ?= 1
 ID      ?= all
 PYTEST_ARGS ?= -n auto --dist loadgroup --durations=20
 
-.PHONY: setup run test lint notebooks clean help
+.PHONY: setup run test lint notebooks docs clean help
 
 help:
 	@echo "make setup      create .venv and install everything (idempotent)"
@@ -12,6 +12,7 @@ help:
 	@echo "make test       lint + the whole test suite (library, checks, notebooks, CLI)"
 	@echo "make lint       ruff"
 	@echo "make notebooks  regenerate learner notebooks from their sources"
+	@echo "make docs       build the course site into site/ (strict: broken links fail)"
 
 setup:
 	@bash scripts/setup_environment.sh
@@ -24,11 +25,15 @@ lint: setup
 	$(PY) -m ruff format --check ml2llm utils scripts tests benchmarks
 
 test: setup lint
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MLX_DISABLE_COMPILE=1 MPLBACKEND=Agg \
+	ML2LLM_EXECUTED_DIR=$(CURDIR)/reports/notebooks HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MLX_DISABLE_COMPILE=1 MPLBACKEND=Agg \
 		$(PY) -m pytest -q $(PYTEST_ARGS)
+
+docs: setup
+	@[ -d reports/notebooks ] || $(MAKE) run
+	$(PY) -m ml2llm.cli site --out site
 
 notebooks: setup
 	$(PY) -m ml2llm.cli notebooks
 
 clean:
-	rm -rf reports .pytest_cache .ruff_cache
+	rm -rf reports site build .pytest_cache .ruff_cache

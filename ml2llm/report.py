@@ -37,6 +37,13 @@ def notebook_html(nb) -> str:
     return body
 
 
+def save_executed(nb, folder: Path, project_id: str) -> Path:
+    """Keep the executed notebook (outputs included) as ``<folder>/<id>.ipynb`` for the site."""
+    import nbformat
+
+    return atomic_write_text(folder / f"{project_id}.ipynb", nbformat.writes(nb))
+
+
 def run_project(project: Project, out_dir: Path, quick: bool = True) -> ProjectRun:
     """Execute one project's solution notebook and write its HTML and figures."""
     from ml2llm.notebooks.execute import execute_notebook
@@ -54,6 +61,7 @@ def run_project(project: Project, out_dir: Path, quick: bool = True) -> ProjectR
         stale.unlink()
     page = f"{project.id}.html"
     atomic_write_text(out_dir / page, notebook_html(result.notebook))
+    save_executed(result.notebook, out_dir / "notebooks", project.id)
     return ProjectRun(
         project.id,
         result.ok,

@@ -8,7 +8,9 @@ For every ``ready`` project in the manifest:
 """
 
 import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +23,7 @@ from ml2llm.notebooks.source import (
     read_source,
     solution_notebook,
 )
+from ml2llm.report import save_executed
 
 READY = load_manifest().ready()
 IDS = [p.id for p in READY]
@@ -61,6 +64,8 @@ def test_solution_notebook_executes_in_quick_mode(project):
     nb = solution_notebook(project.source_path())
     result = execute_notebook(nb, cwd=project.path(), quick=True, timeout=900)
     assert result.ok, f"{project.id} failed: {result.error}"
+    if os.environ.get("ML2LLM_EXECUTED_DIR"):  # `make test` keeps them for `make docs`
+        save_executed(nb, Path(os.environ["ML2LLM_EXECUTED_DIR"]), project.id)
     text = "\n".join(
         o.get("text", "")
         for c in nb.cells
