@@ -22,7 +22,22 @@ from pathlib import Path
 from ml2llm.manifest import load_manifest
 from ml2llm.paths import repo_root
 
-TOP_LEVEL_DOCS = ("GETTING_STARTED_PLAN.md", "PROGRESS_LOG.md", "LICENSE", "curriculum.toml")
+TOP_LEVEL_DOCS = (
+    "GETTING_STARTED_PLAN.md",
+    "classical_ml_learning_path.md",
+    "complete_ml_learning_path_with_pretraining.md",
+    "mistral_mlx_learning_project.md",
+    "PROGRESS_LOG.md",
+    "LICENSE",
+    "curriculum.toml",
+)
+
+
+LEARNING_PATHS = (
+    ("Phase 1 in depth", "classical_ml_learning_path.md"),
+    ("Projects 12–17 in depth", "complete_ml_learning_path_with_pretraining.md"),
+    ("Fine-tuning a real Mistral 7B", "mistral_mlx_learning_project.md"),
+)
 
 
 def _fix_folder_links(text: str) -> str:
@@ -82,6 +97,8 @@ def _config(cur) -> str:
     nav = [
         "  - Home: index.md",
         "  - Getting started: GETTING_STARTED_PLAN.md",
+        "  - Learning paths:",
+        *[f"      - {t}: {f}" for t, f in LEARNING_PATHS if (repo_root() / f).exists()],
         "  - Guides:",
     ]
     nav += [

@@ -224,14 +224,21 @@ def _mutated(check: Check, case: Case, fn: Callable) -> str | None:
         return None
     names = _param_names(check.reference, len(args))
     for name, before, after in zip(names, snapshot[0], args):
-        if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True):
+        if _changed(before, after):
             return name
     for key, before in snapshot[1].items():
-        if isinstance(before, np.ndarray) and not np.array_equal(
-            before, kwargs[key], equal_nan=True
-        ):
+        if _changed(before, kwargs[key]):
             return key
     return None
+
+
+def _changed(before, after) -> bool:
+    """True when a NumPy array argument was modified in place (NaN equals NaN)."""
+    if not isinstance(before, np.ndarray):
+        return False
+    # subtle: equal_nan only works for numeric dtypes; strings/objects compare plainly
+    numeric = before.dtype.kind in "biufc"
+    return not np.array_equal(before, after, equal_nan=numeric)
 
 
 def _explain(check: Check, case: Case, got) -> str | None:
