@@ -4,3 +4,20 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MLX_DISABLE_COMPILE", "1")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_global_dtype_leak():
+    """Fail the test that leaves torch's default dtype changed (it would poison later tests)."""
+    torch = __import__("sys").modules.get("torch")
+    before = torch.get_default_dtype() if torch else None
+    yield
+    torch = __import__("sys").modules.get("torch")
+    if torch is not None and before is not None and torch.get_default_dtype() != before:
+        torch.set_default_dtype(before)
+        pytest.fail(
+            f"test changed torch's default dtype to {torch.get_default_dtype()} and did not restore it"
+        )
