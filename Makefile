@@ -25,7 +25,7 @@ lint: setup
 	$(PY) -m ruff format --check ml2llm utils scripts tests benchmarks
 
 test: setup lint
-	ML2LLM_EXECUTED_DIR=$(CURDIR)/reports/notebooks HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MLX_DISABLE_COMPILE=1 MPLBACKEND=Agg \
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 ML2LLM_EXECUTED_DIR=$(CURDIR)/reports/notebooks HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MLX_DISABLE_COMPILE=1 MPLBACKEND=Agg \
 		$(PY) -m pytest -q $(PYTEST_ARGS)
 
 docs: setup

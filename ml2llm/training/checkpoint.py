@@ -1,0 +1,287 @@
+"""Checkpoints that survive crashes: safetensors tensors, JSON metadata, atomic replacement.
+
+A checkpoint is a folder ``<run>/checkpoint/`` with
+
+- ``model.safetensors`` — the weights (tied weights stored once);
+- ``optimizer.safetensors`` — the optimizer's per-parameter tensors (AdamW's moments, step);
+- ``state.json`` — the run config, the model config, step, data position (the batch
+  sampler's generator state), RNG states (python, numpy, torch, cuda), the loss history,
+  optimizer hyper-parameters, grad-scaler state, and the SHA-256 of both tensor files.
+
+:func:`save_checkpoint` writes everything into a fresh temporary folder next to the target,
+fsyncs it, then swaps it in with two renames (old -> ``checkpoint.old``, new -> ``checkpoint``)
+and deletes the old one. A failure or Ctrl-C before the swap leaves the previous checkpoint
+untouched and the temporary folder removed; between the two renames :func:`find_checkpoint`
+falls back to ``checkpoint.old``. :func:`load_checkpoint` verifies the checksums and the model
+config and raises :class:`CheckpointError` (one clear line) for a corrupt, truncated or
+mismatched checkpoint.
+
+What it does not do: keep several checkpoints (only the latest), or shard huge models.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import random
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = "ml2llm.checkpoint"
+VERSION = 1
+NAME = "checkpoint"
+FILES = ("model.safetensors", "optimizer.safetensors", "state.json")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is missing, corrupt, or does not match the model being loaded."""
+
+
+# ---------------------------------------------------------------------- helpers
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _b64(t) -> str:
+    return base64.b64encode(t.cpu().numpy().tobytes()).decode("ascii")
+
+
+def _unb64(text: str):
+    import torch
+
+    return torch.from_numpy(np.frombuffer(base64.b64decode(text), dtype=np.uint8).copy())
+
+
+def unwrap(model):
+    """The plain module under DDP and ``torch.compile`` wrappers."""
+    model = getattr(model, "module", model)  # DistributedDataParallel
+    return getattr(model, "_orig_mod", model)  # torch.compile
+
+
+def rng_state(data_generator=None) -> dict:
+    """Every RNG a training step touches, JSON-serialisable."""
+    import torch
+
+    py = random.getstate()
+    np_state = np.random.get_state()
+    state = {
+        "python": [py[0], list(py[1]), py[2]],
+        "numpy": [
+            np_state[0],
+            np_state[1].tolist(),
+            int(np_state[2]),
+            int(np_state[3]),
+            float(np_state[4]),
+        ],
+        "torch": _b64(torch.get_rng_state()),
+        "cuda": [_b64(s) for s in torch.cuda.get_rng_state_all()]
+        if torch.cuda.is_available()
+        else [],
+    }
+    if data_generator is not None:
+        state["data"] = _b64(data_generator.get_state())
+    return state
+
+
+def set_rng_state(state: dict, data_generator=None) -> None:
+    """Restore what :func:`rng_state` saved."""
+    import torch
+
+    py = state["python"]
+    random.setstate((py[0], tuple(py[1]), py[2]))
+    n = state["numpy"]
+    np.random.set_state((n[0], np.array(n[1], dtype=np.uint32), n[2], n[3], n[4]))
+    torch.set_rng_state(_unb64(state["torch"]))
+    if state.get("cuda") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([_unb64(s) for s in state["cuda"]])
+    if data_generator is not None and "data" in state:
+        data_generator.set_state(_unb64(state["data"]))
+
+
+def _optimizer_tensors(optimizer) -> tuple[dict, dict]:
+    """Split ``optimizer.state_dict()`` into a flat tensor dict and a JSON-able rest."""
+    import torch
+
+    sd = optimizer.state_dict()
+    tensors, scalars = {}, {}
+    for pid, st in sd["state"].items():
+        for key, value in st.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"{pid}.{key}"] = value.detach().cpu().contiguous()
+            else:
+                scalars[f"{pid}.{key}"] = value
+    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+def _optimizer_state_dict(tensors: dict, meta: dict) -> dict:
+    state: dict = {}
+    for name, value in list(tensors.items()) + list(meta["scalars"].items()):
+        pid, key = name.split(".", 1)
+        state.setdefault(int(pid), {})[key] = value
+    return {"state": state, "param_groups": meta["param_groups"]}
+
+
+# ---------------------------------------------------------------------- save / find / load
+def save_checkpoint(
+    run_dir: str | Path,
+    model,
+    optimizer=None,
+    state: dict | None = None,
+    scaler=None,
+    data_generator=None,
+) -> Path:
+    """Atomically write ``<run_dir>/checkpoint`` and return its path. See the module docstring.
+
+    ``state`` holds JSON-serialisable extras (step, config, history ...); RNG states are added
+    here. The previous checkpoint stays intact if anything fails before the final rename.
+    """
+    from safetensors.torch import save_file, save_model
+
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    final, old = run_dir / NAME, run_dir / f"{NAME}.old"
+    tmp = Path(tempfile.mkdtemp(prefix=f".{NAME}.", suffix=".tmp", dir=run_dir))
+    try:
+        save_model(unwrap(model), str(tmp / "model.safetensors"))
+        opt_meta = None
+        if optimizer is not None:
+            tensors, opt_meta = _optimizer_tensors(optimizer)
+            save_file(tensors, str(tmp / "optimizer.safetensors"))
+        else:
+            save_file({}, str(tmp / "optimizer.safetensors"))
+        meta = dict(state or {})
+        meta.update(
+            format=FORMAT,
+            version=VERSION,
+            optimizer=opt_meta,
+            scaler=scaler.state_dict() if scaler is not None and scaler.is_enabled() else None,
+            rng=rng_state(data_generator),
+            files={name: _sha256(tmp / name) for name in FILES[:2]},
+        )
+        (tmp / "state.json").write_text(json.dumps(meta), encoding="utf-8")
+        for name in FILES:
+            _fsync(tmp / name)
+        if old.exists():
+            shutil.rmtree(old)
+        if final.exists():
+            os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def find_checkpoint(run_dir: str | Path) -> Path:
+    """The checkpoint folder of ``run_dir`` (or ``run_dir`` itself if it is one)."""
+    run_dir = Path(run_dir)
+    for candidate in (run_dir, run_dir / NAME, run_dir / f"{NAME}.old"):
+        if (candidate / "state.json").is_file():
+            return candidate
+    raise CheckpointError(f"no checkpoint in {run_dir} (expected {run_dir / NAME}/state.json)")
+
+
+def read_state(ckpt: str | Path) -> dict:
+    """``state.json`` of a checkpoint, after verifying both tensor files' checksums."""
+    ckpt = find_checkpoint(ckpt)
+    try:
+        meta = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise CheckpointError(
+            f"checkpoint {ckpt} is corrupt: state.json is not valid JSON"
+        ) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(
+            f"{ckpt} is not an ml2llm checkpoint (state.json has no format {FORMAT!r})"
+        )
+    if meta.get("version") != VERSION:
+        raise CheckpointError(
+            f"checkpoint {ckpt} has version {meta.get('version')}, expected {VERSION}"
+        )
+    for name, digest in meta.get("files", {}).items():
+        path = ckpt / name
+        if not path.is_file():
+            raise CheckpointError(f"checkpoint {ckpt} is incomplete: {name} is missing")
+        if _sha256(path) != digest:
+            raise CheckpointError(
+                f"checkpoint {ckpt} is corrupt: {name} does not match its checksum"
+            )
+    meta["path"] = str(ckpt)
+    return meta
+
+
+def check_compatible(meta: dict, expected_model: dict) -> None:
+    """Raise :class:`CheckpointError` listing every model setting that differs."""
+    saved = meta.get("model_config", {})
+    diffs = [
+        f"{k}: checkpoint {saved.get(k)!r} vs config {v!r}"
+        for k, v in expected_model.items()
+        if saved.get(k) != v
+    ]
+    if diffs:
+        raise CheckpointError(
+            f"checkpoint {meta.get('path')} does not match this model ({'; '.join(diffs)})"
+        )
+
+
+def load_checkpoint(
+    run_dir: str | Path,
+    model,
+    optimizer=None,
+    scaler=None,
+    data_generator=None,
+    expected_model: dict | None = None,
+    restore_rng: bool = True,
+) -> dict:
+    """Load weights (and optimizer, scaler, RNG and data position) in place; return ``state.json``.
+
+    ``expected_model`` (e.g. ``cfg.model_dict() | {"vocab_size": V}``) is compared with the
+    saved model config first, so a mismatch is reported by name rather than as a tensor error.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file, load_model
+
+    meta = read_state(run_dir)
+    ckpt = Path(meta["path"])
+    if expected_model is not None:
+        check_compatible(meta, expected_model)
+    try:
+        missing, unexpected = load_model(
+            unwrap(model), str(ckpt / "model.safetensors"), strict=False
+        )
+    except (SafetensorError, RuntimeError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0][:200]
+        raise CheckpointError(f"checkpoint {ckpt} does not fit this model: {first}") from None
+    if missing or unexpected:
+        raise CheckpointError(
+            f"checkpoint {ckpt} does not fit this model: missing {sorted(missing)[:3]}, "
+            f"unexpected {sorted(unexpected)[:3]}"
+        )
+    if optimizer is not None and meta.get("optimizer") is not None:
+        try:
+            tensors = load_file(str(ckpt / "optimizer.safetensors"))
+            optimizer.load_state_dict(_optimizer_state_dict(tensors, meta["optimizer"]))
+        except (SafetensorError, ValueError, KeyError, RuntimeError) as exc:
+            raise CheckpointError(
+                f"checkpoint {ckpt}: optimizer state does not fit ({exc})"
+            ) from None
+    if scaler is not None and meta.get("scaler"):
+        scaler.load_state_dict(meta["scaler"])
+    if restore_rng and "rng" in meta:
+        set_rng_state(meta["rng"], data_generator)
+    return meta

@@ -1,0 +1,123 @@
+"""What the GPT and Mistral models share: loss, input checks, generation, parameter count."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ml2llm.transformers.kv_cache import KVCache
+
+
+class CausalLM(nn.Module):
+    """Base class: subclasses set ``self.config`` and implement ``forward``."""
+
+    config: object
+
+    def _check_idx(self, idx: torch.Tensor, past: int = 0) -> None:
+        if not isinstance(idx, torch.Tensor) or idx.dim() != 2:
+            shape = tuple(idx.shape) if isinstance(idx, torch.Tensor) else type(idx).__name__
+            raise ValueError(f"idx must be a 2-D LongTensor of shape (batch, seq_len), got {shape}")
+        if idx.dtype not in (torch.int64, torch.int32):
+            raise ValueError(f"idx must hold integer token ids, got dtype {idx.dtype}")
+        t = idx.shape[1]
+        if t == 0:
+            raise ValueError("idx must contain at least one token (seq_len >= 1)")
+        if past + t > self.config.block_size:
+            raise ValueError(
+                f"idx has sequence length {t}"
+                + (f" (+{past} cached)" if past else "")
+                + f" but block_size (the context length) is {self.config.block_size}; "
+                "crop the input to the last block_size tokens"
+            )
+
+    @staticmethod
+    def _loss(logits: torch.Tensor, targets: torch.Tensor | None) -> torch.Tensor | None:
+        """Mean cross-entropy over positions whose target is not -100 (ignored)."""
+        if targets is None:
+            return None
+        if targets.shape != logits.shape[:2]:
+            raise ValueError(
+                f"targets must have shape {tuple(logits.shape[:2])} (same as idx), "
+                f"got {tuple(targets.shape)}"
+            )
+        return F.cross_entropy(
+            logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1), ignore_index=-100
+        )
+
+    def num_params(self, non_embedding: bool = False) -> int:
+        """Number of distinct parameters (tied weights count once).
+
+        With ``non_embedding=True`` the token (and position) embeddings are left out, the
+        convention of scaling-law papers. A tied output projection is then left out too.
+        """
+        seen, total = set(), 0
+        for p in self.parameters():
+            if id(p) not in seen:
+                seen.add(id(p))
+                total += p.numel()
+        if non_embedding:
+            for p in self._embedding_params():
+                total -= p.numel()
+        return total
+
+    def _embedding_params(self) -> list[torch.Tensor]:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def generate(
+        self,
+        idx: torch.Tensor,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        use_cache: bool = True,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Append ``max_new_tokens`` sampled tokens to ``idx`` (``(B, T)``) and return it.
+
+        ``temperature=0`` means greedy decoding (argmax). ``top_k`` keeps only the k most
+        likely tokens before sampling. With ``use_cache`` each step runs only the newest token
+        through the model (KV cache); once the sequence outgrows ``block_size`` generation
+        continues without the cache on the last ``block_size`` tokens, exactly as the
+        uncached path does, so both give identical tokens.
+        """
+        if (
+            isinstance(max_new_tokens, bool)
+            or not isinstance(max_new_tokens, int)
+            or max_new_tokens < 0
+        ):
+            raise ValueError(f"max_new_tokens must be an int >= 0, got {max_new_tokens!r}")
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature!r}")
+        if top_k is not None and (not isinstance(top_k, int) or top_k <= 0):
+            raise ValueError(f"top_k must be a positive int or None, got {top_k!r}")
+        self._check_idx(idx[:, -self.config.block_size :])
+        was_training = self.training
+        self.eval()
+        block = self.config.block_size
+        cache = KVCache(self.config.n_layer) if use_cache else None
+        next_input = idx[:, -block:]
+        try:
+            for _ in range(max_new_tokens):
+                if cache is not None and cache.seq_len + next_input.shape[1] > block:
+                    cache = None  # context full: fall back to the sliding uncached path
+                    next_input = idx[:, -block:]
+                if cache is None:
+                    next_input = idx[:, -block:]
+                logits, _ = self(next_input, kv_cache=cache)
+                logits = logits[:, -1, :].float()
+                if temperature == 0:
+                    nxt = logits.argmax(dim=-1, keepdim=True)
+                else:
+                    logits = logits / temperature
+                    if top_k is not None:
+                        kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]
+                        logits = logits.masked_fill(logits < kth, float("-inf"))
+                    probs = torch.softmax(logits, dim=-1)
+                    nxt = torch.multinomial(probs, 1, generator=generator)
+                idx = torch.cat([idx, nxt], dim=1)
+                next_input = nxt
+        finally:
+            self.train(was_training)
+        return idx

@@ -1,0 +1,431 @@
+# %% [markdown]
+# # Project 13 — Tokenization: characters, bytes and byte-pair encoding
+#
+# A language model never sees text. It sees a sequence of integers, and the function that
+# turns text into those integers — the **tokenizer** — decides what the model can learn
+# cheaply. With one id per character, "the" costs three steps of attention and the context
+# window holds few words. With one id per word, the vocabulary is unbounded and every typo is
+# an unknown word. **Byte-pair encoding** (BPE) sits in between: it starts from bytes (so
+# *any* text is representable) and learns to glue frequent neighbours into bigger tokens.
+#
+# **You will:**
+# 1. encode text as UTF-8 bytes and see why bytes beat characters as a base alphabet;
+# 2. implement the pieces of BPE: pair counting, merging, training, and encoding by merge rank;
+# 3. train a byte-level BPE tokenizer on Shakespeare with the library's fast trainer and
+#    measure compression against vocabulary size and the length of the tokens it learns;
+# 4. export it to Hugging Face's `tokenizer.json` and prove `tokenizers` and `transformers`
+#    give exactly our ids (Projects 12.5 and 14–17 rely on this file).
+#
+# **Prerequisites:** Python dictionaries and lists; Project 12.25 (why words need ids).
+# **Time:** about 8 hours.
+#
+# **How the checks work.** Each exercise is a function with a `raise NotImplementedError`.
+# Replace it with your code and run the cell: the `check(...)` line runs your function on
+# several inputs, edge cases included, against the reference and prints `✓` or the first input
+# where yours differs, with a hint. `ml2llm check 13` runs the whole notebook from a terminal.
+#
+# Terms in **bold** link to the [glossary](../../../docs/GLOSSARY.md).
+
+# %%
+# Find the repository root (no hard-coded paths) so `ml2llm` and `utils` import from anywhere.
+import sys
+from pathlib import Path
+
+root = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "curriculum.toml").exists())
+sys.path.insert(0, str(root))
+
+import os
+import tempfile
+import time
+from collections import Counter
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything below is offline
+
+from ml2llm import check, is_quick
+from ml2llm.config import pick
+from ml2llm.data.shakespeare import load_corpus
+from ml2llm.nlp import BPETokenizer, CharTokenizer
+from ml2llm.nlp import bpe as reference
+from utils.device import ensure_seed
+
+ensure_seed(0)
+QUICK = is_quick()  # ML2LLM_QUICK=1: smaller corpus slices, same code path
+print("quick mode:", QUICK)
+
+corpus = load_corpus()
+train_text = corpus[: pick(len(corpus) * 9 // 10, 400_000)]
+held_out = corpus[len(corpus) * 9 // 10 :][: pick(500_000, 100_000)]
+print(f"corpus: {len(corpus):,} characters; training on {len(train_text):,}, held out {len(held_out):,}")
+
+# %% [markdown]
+# ## 1. The simplest tokenizer: one id per character
+#
+# A **character tokenizer** lists the distinct characters of the training text and numbers
+# them. Shakespeare needs fewer than a hundred. Two problems appear at once:
+#
+# - sequences are as long as the text: a model with a 256-token context sees ~256 characters,
+#   about 40 words;
+# - a character that never appeared in training (an emoji, an accented letter) has no id.
+
+# %%
+char_tok = CharTokenizer.train(train_text, special_tokens=["<|endoftext|>"])
+print(char_tok, "— alphabet:", "".join(char_tok.chars[:60]).replace("\n", "⏎"), "…")
+sample = "To be, or not to be"
+print(sample, "→", char_tok.encode(sample))
+try:
+    char_tok.encode("café 🙂")
+except ValueError as err:
+    print("ValueError:", err)
+
+# %% [markdown]
+# ## 2. Bytes: an alphabet of 256 that covers everything
+#
+# **UTF-8** writes every Unicode character as 1 to 4 bytes: ASCII characters take one byte
+# (their code point), `é` takes two, most CJK characters three, emoji four. If the base
+# vocabulary is the 256 possible byte values, no text is ever out of vocabulary: the cost of an
+# unusual character is just a longer sequence.
+#
+# ### Exercise 13.1 — Text to UTF-8 bytes
+#
+# Return the UTF-8 bytes of `text` as a list of ints in $0..255$.
+
+# %%
+def utf8_bytes(text):
+    ### BEGIN SOLUTION
+    return list(text.encode("utf-8"))
+    ### END SOLUTION
+
+
+check("p13.utf8_bytes", utf8_bytes)
+
+# %% [markdown]
+# ## 3. Byte-pair encoding
+#
+# BPE (Sennrich et al., 2016; byte-level since GPT-2) learns a list of **merges**. Start with
+# every text as bytes. Repeat $V - 256$ times: find the most frequent adjacent pair $(a, b)$ and
+# replace it everywhere by a new id $256 + k$. After $k$ merges the vocabulary has $256 + k$
+# tokens and every merge shortened the corpus by the count of the merged pair — BPE is a
+# greedy compressor.
+#
+# **Counting over unique chunks.** Text is first cut into chunks (words with their leading
+# space, numbers, punctuation; section 4), and merges never cross a chunk boundary. The same
+# chunk (`" the"`) occurs thousands of times, so we count each *distinct* chunk once and weight
+# it by its frequency $f(w)$:
+#
+# $$\mathrm{count}(a, b) = \sum_{w} f(w)\, \#\{i : w_i = a,\ w_{i+1} = b\}, \qquad
+#   (a^*, b^*) = \arg\max_{(a,b)} \mathrm{count}(a, b).$$
+#
+# Ties go to the smallest pair $(a, b)$, so training is deterministic.
+#
+# ### Exercise 13.2 — Count adjacent pairs
+#
+# `word_counts` maps tuples of ids to frequencies, e.g. `{(104, 105): 3}`. Return a dict
+# `{(a, b): count}` (only pairs that occur).
+
+# %%
+def count_pairs(word_counts):
+    ### BEGIN SOLUTION
+    counts = {}
+    for word, freq in word_counts.items():
+        for pair in zip(word, word[1:]):
+            counts[pair] = counts.get(pair, 0) + freq
+    return counts
+    ### END SOLUTION
+
+
+check("p13.count_pairs", count_pairs)
+
+# %% [markdown]
+# ### Exercise 13.3 — Merge one pair
+#
+# Return a new list where each occurrence of `pair` in `ids` is replaced by `new_id`, scanning
+# left to right without overlaps: merging `(1, 1)` in `[1, 1, 1]` gives `[new_id, 1]`.
+
+# %%
+def merge_pair(ids, pair, new_id):
+    ### BEGIN SOLUTION
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+    ### END SOLUTION
+
+
+check("p13.merge_pair", merge_pair)
+
+# %% [markdown]
+# ### Exercise 13.4 — Train BPE (the simple way)
+#
+# Learn `num_merges` merges from `word_counts`. Merge `k` creates id `256 + k`. Each round:
+# count the pairs on the *current* words, take the most frequent (ties: the smallest pair),
+# append it to the merges, and merge it in every word (equal words after merging add their
+# counts). Stop early when no pair is left. Use your `count_pairs` and `merge_pair`.
+
+# %%
+def train_bpe(word_counts, num_merges):
+    ### BEGIN SOLUTION
+    words = dict(word_counts)
+    merges = []
+    for k in range(num_merges):
+        counts = count_pairs(words)
+        if not counts:
+            break
+        pair = min(counts, key=lambda p: (-counts[p], p))
+        merges.append(pair)
+        new_words = {}
+        for word, freq in words.items():
+            merged = tuple(merge_pair(word, pair, 256 + k))
+            new_words[merged] = new_words.get(merged, 0) + freq
+        words = new_words
+    return merges
+    ### END SOLUTION
+
+
+check("p13.train_bpe", train_bpe)
+
+# %% [markdown]
+# ### Exercise 13.5 — Encode a chunk by merge rank
+#
+# To encode new text we replay the merges. The rule GPT-2 and Hugging Face use: *while some
+# adjacent pair has a merge, merge the pair with the lowest **rank** (the earliest learned) —
+# everywhere in the chunk*; merge `r` produces id `256 + r`. Earlier merges are more frequent
+# and build the pieces later merges are made of, so order matters: `(4, 5)` learned before
+# `(3, 4)` turns `[3, 4, 5]` into `[3, 256]`, not `[257, 5]`.
+
+# %%
+def encode_chunk(ids, merges):
+    ### BEGIN SOLUTION
+    ranks = {tuple(p): r for r, p in enumerate(merges)}
+    ids = list(ids)
+    while len(ids) >= 2:
+        candidates = [p for p in zip(ids, ids[1:]) if p in ranks]
+        if not candidates:
+            break
+        best = min(candidates, key=ranks.get)
+        ids = merge_pair(ids, best, 256 + ranks[best])
+    return ids
+    ### END SOLUTION
+
+
+check("p13.encode_chunk", encode_chunk)
+
+# %% [markdown]
+# ## 4. Pre-splitting with a regex, and special tokens
+#
+# Without pre-splitting, BPE happily learns tokens like `"e, t"` that straddle words and
+# punctuation. GPT-2 first cuts text with a regex: contractions (`'s`, `'ll`), a run of letters
+# with an optional leading space, a run of digits, a run of other symbols, and whitespace.
+# Merges happen only inside a chunk. **Special tokens** such as `<|endoftext|>` (the document
+# separator a pretraining run inserts between texts) are cut out *before* that, get their own
+# ids, and are never merged.
+
+# %%
+import regex
+
+chunks = regex.findall(reference.GPT2_SPLIT_PATTERN, "KING LEAR. I'll speak, 123 times!\n\n  Exeunt.")
+print(chunks)
+
+# %% [markdown]
+# Your `train_bpe` recounts every pair of every chunk at every merge. The library's trainer
+# (`BPETokenizer.train`) counts once, then after each merge updates the counts only for the
+# chunks that contained the merged pair (it keeps an index pair → chunks) and pops the next best
+# pair from a heap. Both learn *exactly* the same merges — checked here on a slice:
+
+# %%
+word_counts = BPETokenizer.chunk_counts(train_text[:30_000])
+t0 = time.perf_counter()
+slow = train_bpe(word_counts, 60)
+t_slow = time.perf_counter() - t0
+t0 = time.perf_counter()
+fast = reference._fast_merges(word_counts, 60)
+t_fast = time.perf_counter() - t0
+assert slow == fast
+print(f"{len(word_counts):,} unique chunks; 60 merges: yours {t_slow:.3f} s, incremental {t_fast:.4f} s")
+
+# %%
+VOCAB = pick(4096, 1024)
+t0 = time.perf_counter()
+tok = BPETokenizer.train(train_text, vocab_size=VOCAB, special_tokens=["<|endoftext|>"])
+print(f"{tok} trained on {len(train_text) / 1e6:.2f} MB in {time.perf_counter() - t0:.1f} s")
+print("first merges:", [tok.decode([256 + k]) for k in range(12)])
+print("last merges: ", [tok.decode([256 + k]) for k in range(len(tok.merges) - 8, len(tok.merges))])
+line = "Now is the winter of our discontent<|endoftext|>"
+ids = tok.encode(line)
+print(ids)
+print([tok.decode([i]) for i in ids])
+assert tok.decode(ids) == line
+
+# %% [markdown]
+# ## Experiment 1 — How much does a bigger vocabulary compress?
+#
+# **Hypothesis.** Each merge removes the occurrences of the currently most frequent pair, and
+# those counts fall fast (Zipf), so compression (bytes per token on *held-out* text) should grow
+# quickly for the first few hundred merges and then flatten — diminishing returns that make
+# vocabularies of 32k–100k a trade-off against the size of the embedding matrix.
+#
+# **Experiment.** The first $k$ merges of our tokenizer *are* the tokenizer BPE would learn with
+# $k$ merges, so one training run gives every vocabulary size: encode the held-out text with
+# `BPETokenizer(tok.merges[:k])`.
+
+# %%
+sizes = [s for s in [256, 300, 384, 512, 768, 1024, 1536, 2048, 3072, 4096] if s <= VOCAB]
+n_bytes = len(held_out.encode("utf-8"))
+ratios = []
+for size in sizes:
+    sub = BPETokenizer(tok.merges[: size - 256])
+    ratios.append(n_bytes / len(sub.encode(held_out)))
+char_ratio = n_bytes / len(char_tok.encode("".join(c for c in held_out if c in char_tok.stoi)))
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(sizes, ratios, "o-", label="byte-level BPE (held-out)")
+ax.axhline(char_ratio, color="gray", ls="--", label=f"characters ({char_tok.vocab_size} ids)")
+ax.set(xscale="log", xlabel="vocabulary size", ylabel="bytes per token",
+       title="Compression against vocabulary size")
+ax.legend()
+plt.show()
+for s, r in zip(sizes, ratios):
+    print(f"vocab {s:5d}: {r:.2f} bytes/token")
+
+# %% [markdown]
+# **What happened.** Bytes alone give exactly 1 byte per token (like characters: Shakespeare is
+# ASCII). The first few hundred merges buy the most — common bigrams and short words — and the
+# curve bends: on a log axis it is close to a straight line, i.e. each *doubling* of the
+# vocabulary buys a roughly constant gain. The embedding matrix, however, grows linearly.
+
+# %% [markdown]
+# ## Experiment 2 — What do the tokens look like?
+#
+# **Hypothesis.** Frequent short words (`" the"`, `" and"`) become single tokens early; later
+# merges build longer, rarer words. The tokens that *occur* in text should be short on average
+# even when the vocabulary contains long ones, because frequent things are short.
+
+# %%
+vocab_len = np.array([len(tok.token_bytes(i)) for i in range(256 + len(tok.merges))])
+ids_held = tok.encode(held_out)
+used_len = vocab_len[np.array(ids_held)]
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+bins = np.arange(1, vocab_len.max() + 2) - 0.5
+axes[0].hist(vocab_len, bins=bins, color="C0")
+axes[0].set(title="Token lengths in the vocabulary", xlabel="bytes per token", ylabel="tokens")
+axes[1].hist(used_len, bins=bins, color="C1")
+axes[1].set(title="Token lengths in held-out text", xlabel="bytes per token", ylabel="occurrences")
+plt.tight_layout()
+plt.show()
+longest = sorted(range(256, len(vocab_len)), key=lambda i: -vocab_len[i])[:8]
+print("longest tokens:", [tok.decode([i]) for i in longest])
+print("most used:", [(tok.decode([i]), c) for i, c in Counter(ids_held).most_common(10)])
+
+# %% [markdown]
+# **What happened.** The vocabulary's lengths spread out (whole words such as names of
+# characters reach 8+ bytes), but the text is mostly covered by 1–4-byte tokens: spaces with
+# short words, punctuation and newlines. A model's "unit of thought" is much smaller than a word.
+
+# %% [markdown]
+# ## Experiment 3 — Why incremental counting matters
+#
+# **Hypothesis.** Recounting costs $O(\text{corpus})$ per merge, so the naive trainer's time
+# grows linearly with the number of merges; the incremental trainer only touches the chunks
+# containing the merged pair, which shrink as merges get rarer.
+
+# %%
+wc = BPETokenizer.chunk_counts(train_text[: pick(200_000, 40_000)])
+steps = pick([25, 50, 100, 200], [10, 20, 40])
+t_naive, t_inc = [], []
+for n in steps:
+    t0 = time.perf_counter()
+    reference.train_bpe_naive(wc, n)
+    t_naive.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    reference._fast_merges(wc, n)
+    t_inc.append(time.perf_counter() - t0)
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(steps, t_naive, "o-", label="recount every merge")
+ax.plot(steps, t_inc, "s-", label="incremental (library)")
+ax.set(xlabel="merges", ylabel="seconds", title="Training time")
+ax.legend()
+plt.show()
+print(f"speed-up at {steps[-1]} merges: {t_naive[-1] / t_inc[-1]:.0f}x")
+
+# %% [markdown]
+# **What happened.** The naive line is straight (constant cost per merge); the incremental one
+# is nearly flat after the initial count. `benchmarks/bench_bpe.py` measures the whole corpus
+# against Hugging Face's Rust `BpeTrainer`.
+
+# %% [markdown]
+# ## Comparison with Hugging Face `tokenizers` and `transformers`
+#
+# `tok.save_hf(folder)` writes a `tokenizer.json` (a `ByteLevel` pre-tokenizer — the same
+# GPT-2 regex and byte-to-character map — a `BPE` model with our vocabulary and merges, and our
+# special tokens) plus `tokenizer_config.json`. We load it with both Hugging Face libraries and
+# require *identical* ids on held-out text: not similar, identical, because a model exported in
+# Project 12.5 will be fed by those libraries.
+
+# %%
+from tokenizers import Tokenizer
+from transformers import AutoTokenizer
+
+hf_dir = Path(tempfile.mkdtemp()) / "shakespeare-bpe"
+tok.save_hf(hf_dir, eos_token="<|endoftext|>")
+print(sorted(p.name for p in hf_dir.iterdir()))
+hf_tok = Tokenizer.from_file(str(hf_dir / "tokenizer.json"))
+auto_tok = AutoTokenizer.from_pretrained(hf_dir)
+text = held_out[: pick(200_000, 30_000)] + "<|endoftext|> Unicode too: héllo, 世界 🙂"
+ours = tok.encode(text)
+assert hf_tok.encode(text).ids == ours  # tolerance: none, ids must be equal
+assert auto_tok(text)["input_ids"] == ours
+assert auto_tok.decode(ours) == text and auto_tok.eos_token_id == tok.special_tokens["<|endoftext|>"]
+print(f"{len(ours):,} ids identical in ours, tokenizers and transformers ({type(auto_tok).__name__})")
+
+# %% [markdown]
+# And for scale, Hugging Face's own trainer on the same text and vocabulary size learns a
+# tokenizer of nearly the same compression (its tie-breaking and byte alphabet handling differ
+# slightly, so the merges are not identical):
+
+# %%
+from tokenizers import decoders, models, pre_tokenizers, trainers
+
+hf_trained = Tokenizer(models.BPE())
+hf_trained.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+hf_trained.decoder = decoders.ByteLevel()
+t0 = time.perf_counter()
+hf_trained.train_from_iterator([train_text], trainers.BpeTrainer(
+    vocab_size=VOCAB, special_tokens=["<|endoftext|>"], show_progress=False,
+    initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+t_hf = time.perf_counter() - t0
+ours_ratio = n_bytes / len(tok.encode(held_out))
+hf_ratio = n_bytes / len(hf_trained.encode(held_out).ids)
+print(f"bytes/token on held-out text: ours {ours_ratio:.3f}, HF BpeTrainer {hf_ratio:.3f} (HF trained in {t_hf:.1f} s)")
+assert abs(ours_ratio - hf_ratio) / hf_ratio < 0.02  # same algorithm: within 2 %
+
+# %% [markdown]
+# ## What you learned
+#
+# - A **tokenizer** is a fixed, learned compression scheme; the model only ever sees its ids.
+# - **UTF-8 bytes** make an alphabet of 256 that covers all text, so byte-level BPE has no
+#   unknown token; characters outside the training set just cost more tokens.
+# - **Byte-pair encoding** greedily merges the most frequent adjacent pair; you implemented
+#   pair counting, merging, training and encoding by **merge rank** — and saw that the order of
+#   merges is part of the tokenizer.
+# - Counting over de-duplicated chunks and updating counts incrementally makes training fast
+#   enough for a real corpus (same merges as the naive loop).
+# - Compression grows roughly logarithmically with vocabulary size; frequent tokens are short.
+# - A GPT-2-style **regex pre-split** and **special tokens** complete the pipeline, and the
+#   exported `tokenizer.json` gives identical ids in Hugging Face `tokenizers` and
+#   `transformers`.
+#
+# **Next:** Project 13.5 (training dynamics) and Project 14, which pretrains a transformer on
+# the ids this tokenizer produces. Glossary: [tokenizer](../../../docs/GLOSSARY.md#tokenizer),
+# [byte-pair encoding](../../../docs/GLOSSARY.md#byte-pair-encoding),
+# [UTF-8](../../../docs/GLOSSARY.md#utf-8),
+# [vocabulary](../../../docs/GLOSSARY.md#vocabulary),
+# [special tokens](../../../docs/GLOSSARY.md#special-tokens),
+# [merge rank](../../../docs/GLOSSARY.md#merge-rank),
+# [pre-tokenization](../../../docs/GLOSSARY.md#pre-tokenization).

@@ -1,0 +1,204 @@
+"""Project 13 checks pass correct code and catch typical wrong code with the right hint."""
+
+from collections import Counter
+
+from tests.checks.helpers import (
+    assert_catches,
+    assert_passes,
+    parametrize_mistakes,
+    parametrize_references,
+)
+
+
+# --- correct implementations, written independently of ml2llm ---------------------------
+def utf8_bytes(text):
+    return [b for b in bytearray(text, "utf-8")]
+
+
+def count_pairs(word_counts):
+    c = Counter()
+    for w, f in word_counts.items():
+        for i in range(len(w) - 1):
+            c[w[i], w[i + 1]] += f
+    return dict(c)
+
+
+def merge_pair_stack(ids, pair, new_id):
+    out, skip = [], False
+    for i, t in enumerate(ids):
+        if skip:
+            skip = False
+            continue
+        if i + 1 < len(ids) and t == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            skip = True
+        else:
+            out.append(t)
+    return out
+
+
+def train_bpe(word_counts, num_merges):
+    words = [(list(w), f) for w, f in word_counts.items()]
+    merges = []
+    for k in range(num_merges):
+        c = Counter()
+        for w, f in words:
+            for p in zip(w, w[1:]):
+                c[p] += f
+        if not c:
+            break
+        top = max(c.values())
+        pair = sorted(p for p, v in c.items() if v == top)[0]
+        merges.append(pair)
+        words = [(merge_pair_stack(w, pair, 256 + k), f) for w, f in words]
+    return merges
+
+
+def encode_chunk(ids, merges):
+    rank = {tuple(m): r for r, m in enumerate(merges)}
+    ids = list(ids)
+    while True:
+        cands = [(rank[p], p) for p in zip(ids, ids[1:]) if p in rank]
+        if not cands:
+            return ids
+        r, p = min(cands)
+        ids = merge_pair_stack(ids, p, 256 + r)
+
+
+REFERENCES = {
+    "p13.utf8_bytes": utf8_bytes,
+    "p13.count_pairs": count_pairs,
+    "p13.merge_pair": merge_pair_stack,
+    "p13.train_bpe": train_bpe,
+    "p13.encode_chunk": encode_chunk,
+}
+
+
+# --- typical mistakes ------------------------------------------------------------------
+def bytes_ord(text):
+    return [ord(c) for c in text]
+
+
+def bytes_latin1(text):
+    return list(text.encode("latin-1", errors="replace"))
+
+
+def pairs_unweighted(word_counts):
+    return count_pairs({w: 1 for w in word_counts})
+
+
+def pairs_range_off_by_one(word_counts):
+    c = Counter()
+    for w, f in word_counts.items():
+        for i in range(len(w) - 2):
+            c[w[i], w[i + 1]] += f
+    return dict(c)
+
+
+def merge_overlapping(ids, pair, new_id):
+    out = []
+    for i in range(len(ids) - 1):
+        out.append(new_id if (ids[i], ids[i + 1]) == tuple(pair) else ids[i])
+    return out + list(ids[-1:])
+
+
+def merge_loop_drops_last(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids) - 1:
+        if ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def merge_first_only(ids, pair, new_id):
+    ids = list(ids)
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            return ids[:i] + [new_id] + ids[i + 2 :]
+    return ids
+
+
+def train_unweighted(word_counts, num_merges):
+    return train_bpe({w: 1 for w in word_counts}, num_merges)
+
+
+def train_without_recount(word_counts, num_merges):
+    c = count_pairs(word_counts)
+    return sorted(c, key=lambda p: (-c[p], p))[:num_merges]
+
+
+def train_ids_from_255(word_counts, num_merges):
+    words = [(list(w), f) for w, f in word_counts.items()]
+    merges = []
+    for k in range(num_merges):
+        c = Counter()
+        for w, f in words:
+            for p in zip(w, w[1:]):
+                c[p] += f
+        if not c:
+            break
+        pair = min(c, key=lambda p: (-c[p], p))
+        merges.append(pair)
+        words = [(merge_pair_stack(w, pair, 255 + k), f) for w, f in words]
+    return merges
+
+
+def encode_reversed(ids, merges):
+    ids = list(ids)
+    for r in range(len(merges) - 1, -1, -1):
+        ids = merge_pair_stack(ids, tuple(merges[r]), 256 + r)
+    return ids
+
+
+def encode_single_step(ids, merges):
+    rank = {tuple(m): r for r, m in enumerate(merges)}
+    cands = [(rank[p], p) for p in zip(ids, ids[1:]) if p in rank]
+    if not cands:
+        return list(ids)
+    r, p = min(cands)
+    return merge_pair_stack(list(ids), p, 256 + r)
+
+
+def encode_leftmost_pair(ids, merges):
+    rank = {tuple(m): r for r, m in enumerate(merges)}
+    ids = list(ids)
+    while True:
+        cands = [p for p in zip(ids, ids[1:]) if p in rank]
+        if not cands:
+            return ids
+        ids = merge_pair_stack(ids, cands[0], 256 + rank[cands[0]])
+
+
+MISTAKES = {
+    "p13.utf8_bytes": [(bytes_ord, "code point"), (bytes_latin1, "latin-1")],
+    "p13.count_pairs": [(pairs_unweighted, "frequency"), (pairs_range_off_by_one, "off by one")],
+    "p13.merge_pair": [
+        (merge_overlapping, "skip both ids"),
+        (merge_loop_drops_last, "drops it"),
+        (merge_first_only, "every occurrence"),
+    ],
+    "p13.train_bpe": [
+        (train_unweighted, "word frequencies"),
+        (train_without_recount, "recount"),
+        (train_ids_from_255, "256 + k"),
+    ],
+    "p13.encode_chunk": [
+        (encode_reversed, "not reversed"),
+        (encode_single_step, "in a loop"),
+        (encode_leftmost_pair, "lowest rank"),
+    ],
+}
+
+
+@parametrize_references(REFERENCES)
+def test_reference_passes(check_id, fn):
+    assert_passes(check_id, fn)
+
+
+@parametrize_mistakes(MISTAKES)
+def test_mistake_is_caught_with_hint(check_id, fn, hint):
+    assert_catches(check_id, fn, hint)
