@@ -114,6 +114,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--full-steps", type=int, default=None, help="steps of the full run (default 2000)"
     )
+    parser.add_argument(
+        "--seed", type=int, default=1337, help="seed of the full run (nanoGPT's: 1337)"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     import torch
@@ -132,13 +135,14 @@ def main(argv=None) -> int:
     out = Path(tempfile.mkdtemp(prefix="bench_pretrain_"))
     base = load_config(
         ROOT / "configs" / "shakespeare_char_baby.yaml",
-        overrides={"device": "cpu", "progress": False, "sample_tokens": 0},
+        overrides={"device": "cpu", "progress": False, "sample_tokens": 0, "seed": args.seed},
     )
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-        f"{args.threads} threads, load average {os.getloadavg()[0]:.1f} (shared machine: timings are noisy)"
+        f"{args.threads} threads, load average {os.getloadavg()[0]:.1f} (shared machine: timings are noisy)",
+        flush=True,
     )
-    print(f"data: {data_name}, {len(text):,} characters")
+    print(f"data: {data_name}, {len(text):,} characters", flush=True)
 
     # -- 1. side by side: time per step -------------------------------------------------
     cfg = load_config(overrides={**base.to_dict(), "out_dir": str(out / "side")})
@@ -153,10 +157,15 @@ def main(argv=None) -> int:
         ours.append(a)
         theirs.append(b)
         ratios.append(a / b)
+        print(
+            f"  repeat: trainer {1000 * a:.1f} ms/step, reference {1000 * b:.1f} ms/step",
+            flush=True,
+        )
     print(
         f"time per step, median of {repeats} x {per_repeat} steps: trainer {1000 * statistics.median(ours):.1f} ms, "
         f"nanoGPT-style loop {1000 * statistics.median(theirs):.1f} ms, "
-        f"ratio trainer/reference {statistics.median(ratios):.3f} (per repeat: {', '.join(f'{r:.2f}' for r in ratios)})"
+        f"ratio trainer/reference {statistics.median(ratios):.3f} (per repeat: {', '.join(f'{r:.2f}' for r in ratios)})",
+        flush=True,
     )
 
     # -- 2. the full run ------------------------------------------------------------------
@@ -176,11 +185,12 @@ def main(argv=None) -> int:
     print(
         f"full run: {full_steps} steps in {wall:.0f} s wall (evaluation included); "
         f"{result.ms_per_step:.1f} ms/step, {result.tokens_per_s:,.0f} tokens/s (training steps only); "
-        f"val loss {result.final_val:.4f} (best {result.best_val:.4f}); target <= 1.88 for 2000 steps"
+        f"val loss {result.final_val:.4f} (best {result.best_val:.4f}); target <= 1.88 for 2000 steps",
+        flush=True,
     )
-    print(f"loss curve: {out / 'full' / 'loss_curve.png'}")
+    print(f"loss curve: {out / 'full' / 'loss_curve.png'}", flush=True)
     if not args.quick and full_steps >= 2000 and result.final_val > 1.88:
-        print("NOTE: val loss above nanoGPT's 1.88")
+        print("NOTE: val loss above nanoGPT's 1.88", flush=True)
     return 0
 
 

@@ -75,7 +75,9 @@ register(
 # ---------------------------------------------------------------------- 16.2 forward
 def _fwd_cases():
     out = []
-    for seed, (n, i, o, r, alpha) in enumerate([(2, 4, 3, 2, 4.0), (5, 8, 6, 4, 16.0), (3, 6, 6, 1, 3.0)]):
+    for seed, (n, i, o, r, alpha) in enumerate(
+        [(2, 4, 3, 2, 4.0), (5, 8, 6, 4, 16.0), (3, 6, 6, 1, 3.0)]
+    ):
         g = _rng(10 + seed)
         out.append(
             Case(
@@ -123,7 +125,9 @@ def _merge_cases():
     out = []
     for seed, (i, o, r, alpha) in enumerate([(4, 3, 2, 4.0), (8, 6, 4, 16.0), (5, 5, 1, 2.0)]):
         g = _rng(20 + seed)
-        out.append(Case((g.normal(size=(o, i)), g.normal(size=(r, i)), g.normal(size=(o, r)), alpha, r)))
+        out.append(
+            Case((g.normal(size=(o, i)), g.normal(size=(r, i)), g.normal(size=(o, r)), alpha, r))
+        )
     return out
 
 
@@ -206,7 +210,10 @@ register(
         cases=lambda: [
             Case(([5, 6, 7], [8, 9], 0)),
             Case(([1], [2, 3, 4], 99)),
-            Case(([10, 11, 12, 13], [], 0), hint="an empty completion still teaches the model to stop: labels end with eos."),
+            Case(
+                ([10, 11, 12, 13], [], 0),
+                hint="an empty completion still teaches the model to stop: labels end with eos.",
+            ),
         ],
         compare=_labels_same,
         hint="input_ids = prompt + completion + [eos]; labels = [-100] * len(prompt) + completion + [eos].",
@@ -247,7 +254,10 @@ def _loss_cases():
     return [
         Case((g.normal(size=(2, 5, 8)), lab1)),
         Case((g.normal(size=(1, 8, 9)) * 5, lab2)),
-        Case((g.normal(size=(2, 5, 8)) + 1000.0, lab1), hint="subtract the max before exp: logits near 1000 overflow."),
+        Case(
+            (g.normal(size=(2, 5, 8)) + 1000.0, lab1),
+            hint="subtract the max before exp: logits near 1000 overflow.",
+        ),
     ]
 
 

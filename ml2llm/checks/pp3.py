@@ -28,8 +28,15 @@ def _dp_cases():
     return [
         Case((np.array([1, 0, 1, 1, 0, 0]), np.array([0, 0, 0, 1, 1, 1]))),
         Case((p2, s2), label="200 predictions, 2 groups"),
-        Case((p3, s3), label="300 predictions, 3 groups", hint="with 3 groups, take max − min over all of them."),
-        Case((np.array([1, 1, 0, 0, 1, 0]), np.array(["a", "b", "c", "a", "b", "c"])), label="string group names, 3 groups"),
+        Case(
+            (p3, s3),
+            label="300 predictions, 3 groups",
+            hint="with 3 groups, take max − min over all of them.",
+        ),
+        Case(
+            (np.array([1, 1, 0, 0, 1, 0]), np.array(["a", "b", "c", "a", "b", "c"])),
+            label="string group names, 3 groups",
+        ),
     ]
 
 
@@ -55,7 +62,11 @@ register(
         hint="selection rate per group = mean of y_pred in that group; return max − min.",
         mistakes=[
             Mistake("first two", _dp_first_two, "with 3 groups, take max − min over all of them."),
-            Mistake("ratio", _dp_ratio, "that is the disparate-impact RATIO; the difference is max − min."),
+            Mistake(
+                "ratio",
+                _dp_ratio,
+                "that is the disparate-impact RATIO; the difference is max − min.",
+            ),
             Mistake(
                 "vs overall",
                 _dp_vs_overall,
@@ -72,21 +83,37 @@ def _eo_cases():
     y3, p3, s3 = _fair_data(400, 3, 3)
     return [
         Case(
-            (np.array([0, 0, 0, 1, 0, 0, 0, 1]), np.array([1, 1, 0, 1, 0, 0, 0, 1]), np.array([0, 0, 0, 0, 1, 1, 1, 1])),
+            (
+                np.array([0, 0, 0, 1, 0, 0, 0, 1]),
+                np.array([1, 1, 0, 1, 0, 0, 0, 1]),
+                np.array([0, 0, 0, 0, 1, 1, 1, 1]),
+            ),
             hint="here the TPRs are equal and the FPRs differ by 2/3.",
         ),
-        Case((np.array([1, 1, 0, 0, 1, 1, 0, 0]), np.array([1, 0, 0, 1, 1, 1, 0, 0]), np.array([0, 0, 0, 0, 1, 1, 1, 1]))),
+        Case(
+            (
+                np.array([1, 1, 0, 0, 1, 1, 0, 0]),
+                np.array([1, 0, 0, 1, 1, 1, 0, 0]),
+                np.array([0, 0, 0, 0, 1, 1, 1, 1]),
+            )
+        ),
         Case((y2, p2, s2), label="300 samples, 2 groups"),
         Case((y3, p3, s3), label="400 samples, 3 groups"),
         Case(
-            (np.array([1, 1, 0, 0, 0, 1, 1, 0, 0, 0]), np.array([1, 1, 1, 0, 0, 1, 0, 0, 0, 0]), np.array([0] * 5 + [1] * 5)),
+            (
+                np.array([1, 1, 0, 0, 0, 1, 1, 0, 0, 0]),
+                np.array([1, 1, 1, 0, 0, 1, 0, 0, 0, 0]),
+                np.array([0] * 5 + [1] * 5),
+            ),
             label="TPR gap 0.5, FPR gap 1/3",
         ),
     ]
 
 
 def _rates(y, p, s):
-    return np.array([[p[(s == g) & (y == 1)].mean(), p[(s == g) & (y == 0)].mean()] for g in np.unique(s)])
+    return np.array(
+        [[p[(s == g) & (y == 1)].mean(), p[(s == g) & (y == 0)].mean()] for g in np.unique(s)]
+    )
 
 
 def _eo_mean(y, p, s):
@@ -100,7 +127,12 @@ def _eo_tpr_only(y, p, s):
 
 
 def _eo_fpr_over_group(y, p, s):
-    r = np.array([[p[(s == g) & (y == 1)].mean(), (p[s == g] & (1 - y[s == g])).mean()] for g in np.unique(s)])
+    r = np.array(
+        [
+            [p[(s == g) & (y == 1)].mean(), (p[s == g] & (1 - y[s == g])).mean()]
+            for g in np.unique(s)
+        ]
+    )
     return float(np.max(r.max(0) - r.min(0)))
 
 
@@ -111,8 +143,14 @@ register(
         cases=_eo_cases,
         hint="per group: TPR = mean of y_pred where y_true = 1, FPR = mean of y_pred where y_true = 0; return max(TPR gap, FPR gap).",
         mistakes=[
-            Mistake("mean of gaps", _eo_mean, "take the WORSE of the two gaps (max), not their average."),
-            Mistake("tpr only", _eo_tpr_only, "that is equal opportunity (TPR only); equalized odds also compares FPRs."),
+            Mistake(
+                "mean of gaps", _eo_mean, "take the WORSE of the two gaps (max), not their average."
+            ),
+            Mistake(
+                "tpr only",
+                _eo_tpr_only,
+                "that is equal opportunity (TPR only); equalized odds also compares FPRs.",
+            ),
             Mistake(
                 "fpr over group",
                 _eo_fpr_over_group,
@@ -162,7 +200,11 @@ register(
                 lambda y, s: _rw(y, s, "cell"),
                 "multiply by P(A=a)·P(Y=y): 1/P(A, Y) alone balances every cell, destroying the label rates.",
             ),
-            Mistake("group only", lambda y, s: _rw(y, s, "group"), "the weight depends on the label too: use P(A, Y), not just P(A)."),
+            Mistake(
+                "group only",
+                lambda y, s: _rw(y, s, "group"),
+                "the weight depends on the label too: use P(A, Y), not just P(A).",
+            ),
         ],
     )
 )
@@ -186,9 +228,15 @@ def _pi_cases():
     w2 = np.array([0.0, -1.0, 1.0, 3.0])
     perms2 = np.array([rng.permutation(25) for _ in range(3)])
     return [
-        Case((_neg_mse_score(w), X, X @ w + 0.1, perms), label="3 features, weights [2, 0.5, 0], 4 shuffles"),
+        Case(
+            (_neg_mse_score(w), X, X @ w + 0.1, perms),
+            label="3 features, weights [2, 0.5, 0], 4 shuffles",
+        ),
         Case((_neg_mse_score(w), X, y, perms), label="same with noise"),
-        Case((_neg_mse_score(w2), X2, X2 @ w2, perms2), label="4 features, weights [0, −1, 1, 3], 3 shuffles"),
+        Case(
+            (_neg_mse_score(w2), X2, X2 @ w2, perms2),
+            label="4 features, weights [0, −1, 1, 3], 3 shuffles",
+        ),
     ]
 
 
@@ -228,7 +276,11 @@ register(
                 _pi_variant("rows"),
                 "shuffle ONE column at a time (X_p[:, j] = X[perm, j]); shuffling whole rows changes nothing.",
             ),
-            Mistake("sign", _pi_variant("sign"), "importance is the DROP in score: base − shuffled (positive for useful features)."),
+            Mistake(
+                "sign",
+                _pi_variant("sign"),
+                "importance is the DROP in score: base − shuffled (positive for useful features).",
+            ),
             Mistake(
                 "in place",
                 _pi_variant("in place"),
@@ -252,9 +304,18 @@ def _shap_cases():
     rng = np.random.default_rng(7)
     B3, B4 = rng.normal(size=(12, 3)), rng.normal(size=(10, 4))
     return [
-        Case((_interacting_model, np.array([1.0, 2.0, -1.0]), B3), label="f = x0·x1 + sin(x2) + 0.5·x0, 12 background rows"),
-        Case((_logistic_model, np.array([0.5, -1.0, 2.0, 1.0]), B4), label="a logistic model with an interaction, 4 features"),
-        Case((lambda X: 3.0 * X[:, 0] - X[:, 1], np.array([2.0, 1.0]), rng.normal(size=(6, 2))), label="linear f, 2 features"),
+        Case(
+            (_interacting_model, np.array([1.0, 2.0, -1.0]), B3),
+            label="f = x0·x1 + sin(x2) + 0.5·x0, 12 background rows",
+        ),
+        Case(
+            (_logistic_model, np.array([0.5, -1.0, 2.0, 1.0]), B4),
+            label="a logistic model with an interaction, 4 features",
+        ),
+        Case(
+            (lambda X: 3.0 * X[:, 0] - X[:, 1], np.array([2.0, 1.0]), rng.normal(size=(6, 2))),
+            label="linear f, 2 features",
+        ),
     ]
 
 
@@ -270,7 +331,11 @@ def _shap_variant(kind):
         fx = v[-1]
         Zi, vi = Z[1:-1], v[1:-1]
         k = Zi.sum(1)
-        w = np.ones(len(Zi)) if kind == "uniform" else (M - 1) / (np.array([math.comb(M, int(s)) for s in k]) * k * (M - k))
+        w = (
+            np.ones(len(Zi))
+            if kind == "uniform"
+            else (M - 1) / (np.array([math.comb(M, int(s)) for s in k]) * k * (M - k))
+        )
         A = Zi[:, :-1] - Zi[:, -1:]
         t = vi - phi0 - Zi[:, -1] * (fx - phi0)
         sw = np.sqrt(w)
@@ -318,8 +383,13 @@ def _rr_cases():
     return [
         Case((np.array([1, 1, 0, 1, 0, 0, 1, 1]), 0.5)),
         Case((np.array([0, 0, 0, 1]), 0.75)),
-        Case(((rng.uniform(size=500) < 0.4).astype(int), 0.3), label="500 noisy answers, p_truth=0.3"),
-        Case((np.array([1, 0, 1, 0]), 1.0), hint="p_truth = 1 means no noise: the estimate is the plain mean."),
+        Case(
+            ((rng.uniform(size=500) < 0.4).astype(int), 0.3), label="500 noisy answers, p_truth=0.3"
+        ),
+        Case(
+            (np.array([1, 0, 1, 0]), 1.0),
+            hint="p_truth = 1 means no noise: the estimate is the plain mean.",
+        ),
     ]
 
 
@@ -330,9 +400,21 @@ register(
         cases=_rr_cases,
         hint="P(yes) = p·π + (1 − p)/2, so π̂ = (mean − (1 − p)/2) / p.",
         mistakes=[
-            Mistake("raw mean", lambda a, p: float(np.mean(a)), "the raw mean is biased towards 1/2: undo the coin flips."),
-            Mistake("no half", lambda a, p: float((np.mean(a) - (1 - p)) / p), "the coin says yes only half the time: subtract (1 − p)/2."),
-            Mistake("no divide", lambda a, p: float(np.mean(a) - (1 - p) / 2), "divide by p: only a fraction p of answers carries the truth."),
+            Mistake(
+                "raw mean",
+                lambda a, p: float(np.mean(a)),
+                "the raw mean is biased towards 1/2: undo the coin flips.",
+            ),
+            Mistake(
+                "no half",
+                lambda a, p: float((np.mean(a) - (1 - p)) / p),
+                "the coin says yes only half the time: subtract (1 − p)/2.",
+            ),
+            Mistake(
+                "no divide",
+                lambda a, p: float(np.mean(a) - (1 - p) / 2),
+                "divide by p: only a fraction p of answers carries the truth.",
+            ),
         ],
     )
 )
@@ -341,12 +423,20 @@ register(
 # ----------------------------------------------------------------- DP aggregation
 def _dp_agg_cases():
     rng = np.random.default_rng(9)
-    G = rng.normal(size=(8, 5)) * np.array([[0.1], [3.0], [0.5], [10.0], [1.0], [0.2], [4.0], [0.05]])
+    G = rng.normal(size=(8, 5)) * np.array(
+        [[0.1], [3.0], [0.5], [10.0], [1.0], [0.2], [4.0], [0.05]]
+    )
     return [
-        Case((np.array([[3.0, 4.0], [0.3, 0.4]]), 1.0, 0.0, np.zeros(2)), hint="norms 5 and 0.5: only the first is clipped to 1."),
+        Case(
+            (np.array([[3.0, 4.0], [0.3, 0.4]]), 1.0, 0.0, np.zeros(2)),
+            hint="norms 5 and 0.5: only the first is clipped to 1.",
+        ),
         Case((G, 1.0, 0.0, np.zeros(5)), label="8 gradients of very different norms, no noise"),
         Case((G, 2.0, 1.5, rng.normal(size=5)), label="same, clip 2, noise multiplier 1.5"),
-        Case((np.array([[0.0, 0.0], [1.0, 0.0]]), 1.0, 0.5, np.array([1.0, -1.0])), hint="a zero gradient stays zero (no division by 0)."),
+        Case(
+            (np.array([[0.0, 0.0], [1.0, 0.0]]), 1.0, 0.5, np.array([1.0, -1.0])),
+            hint="a zero gradient stays zero (no division by 0).",
+        ),
     ]
 
 
@@ -385,7 +475,11 @@ register(
                 _dp_agg_variant("normalise"),
                 "min(1, C/‖g‖): gradients already shorter than C are left as they are, not scaled up.",
             ),
-            Mistake("noise without C", _dp_agg_variant("noise no C"), "the noise std is σ·C: it must scale with the clipping norm."),
+            Mistake(
+                "noise without C",
+                _dp_agg_variant("noise no C"),
+                "the noise std is σ·C: it must scale with the clipping norm.",
+            ),
         ],
     )
 )

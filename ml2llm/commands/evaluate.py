@@ -22,10 +22,14 @@ from ml2llm.errors import UsageError
 
 
 def _common(p) -> None:
-    p.add_argument("--data", required=True, help="data folder with test.jsonl, or a .jsonl/.json file")
+    p.add_argument(
+        "--data", required=True, help="data folder with test.jsonl, or a .jsonl/.json file"
+    )
     p.add_argument("--split", default="test", help="split of a data folder (default: test)")
     p.add_argument("--backend", default="auto", help="auto, hf, torch, peft or mlx (default: auto)")
-    p.add_argument("--max-examples", type=int, default=None, help="evaluate only the first N records")
+    p.add_argument(
+        "--max-examples", type=int, default=None, help="evaluate only the first N records"
+    )
     p.add_argument("--max-new-tokens", type=int, default=32, help="generation budget (default: 32)")
     p.add_argument(
         "--heldout",
@@ -33,8 +37,12 @@ def _common(p) -> None:
         help="forgetting text: 'shakespeare' (held-out tail of the corpus), a text FILE, or 'none'",
     )
     p.add_argument("--heldout-chars", type=int, default=20_000, help="characters of held-out text")
-    p.add_argument("--max-windows", type=int, default=None, help="perplexity on the first N windows only")
-    p.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default: 2000)")
+    p.add_argument(
+        "--max-windows", type=int, default=None, help="perplexity on the first N windows only"
+    )
+    p.add_argument(
+        "--resamples", type=int, default=2000, help="bootstrap resamples (default: 2000)"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="report folder (default: reports/evaluate/<name>)")
 
@@ -44,7 +52,9 @@ def register(subparsers) -> None:
         "evaluate",
         help="evaluate a model on held-out instruction tasks (+ forgetting, behaviour, report)",
     )
-    e.add_argument("model", help="Hugging Face model folder, PEFT adapter folder or MLX adapter folder")
+    e.add_argument(
+        "model", help="Hugging Face model folder, PEFT adapter folder or MLX adapter folder"
+    )
     _common(e)
     e.set_defaults(func=run_evaluate)
     c = subparsers.add_parser(

@@ -40,7 +40,9 @@ def register(subparsers) -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--max-len", type=int, default=256)
     p.add_argument("--pack", action="store_true", help="pack examples into full rows (no padding)")
-    p.add_argument("--save-every", type=int, default=0, help="checkpoint (and resume) every N steps")
+    p.add_argument(
+        "--save-every", type=int, default=0, help="checkpoint (and resume) every N steps"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--make-data", metavar="DIR", help="write the Shakespeare tasks to DIR and exit")
     p.add_argument("--chat", action="store_true", help="with --make-data: {'messages'} format")
@@ -71,8 +73,12 @@ def _validate(args) -> None:
             raise UsageError(f"--data folder {data} has no {f}")
     model = Path(args.model)
     looks_like_path = args.model.startswith((".", "/", "~")) or model.exists()
+    if looks_like_path and not model.exists():
+        raise UsageError(f"--model folder {model} does not exist")
     if looks_like_path and not (model / "config.json").is_file():
-        raise UsageError(f"--model folder {model} has no config.json (export it with `ml2llm export`)")
+        raise UsageError(
+            f"--model folder {model} has no config.json (export it with `ml2llm export`)"
+        )
 
 
 def run(args) -> int:

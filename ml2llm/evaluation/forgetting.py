@@ -35,7 +35,9 @@ def shakespeare_heldout(n_chars: int | None = 20_000, val_fraction: float = 0.1)
     return tail if n_chars is None else tail[: int(n_chars)]
 
 
-def perplexity(lm, text: str, block_size: int | None = None, max_windows: int | None = None) -> dict:
+def perplexity(
+    lm, text: str, block_size: int | None = None, max_windows: int | None = None
+) -> dict:
     """Perplexity of ``lm`` on ``text``.
 
     Parameters

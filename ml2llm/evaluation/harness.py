@@ -188,7 +188,9 @@ class MLXAdapter:
         )
         self.name, self.template = name, template or ChatTemplate()
         cfg = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
-        self.block_size = int(block_size or cfg.get("max_position_embeddings") or cfg.get("n_positions") or 1024)
+        self.block_size = int(
+            block_size or cfg.get("max_position_embeddings") or cfg.get("n_positions") or 1024
+        )
         self.eos_id = self.tokenizer.eos_token_id
 
     def encode(self, text):
@@ -245,7 +247,9 @@ def load_model(path, backend: str = "auto", name: str | None = None, template=No
     if backend not in backends:
         raise ValueError(f"backend must be one of {backends}, got {backend!r}")
     if not path.is_dir():
-        raise ValueError(f"model path {path} is not a folder (expected a Hugging Face model or adapter folder)")
+        raise ValueError(
+            f"model path {path} is not a folder (expected a Hugging Face model or adapter folder)"
+        )
     name = name or path.name
     adapter_cfg = path / "adapter_config.json"
     is_mlx = (path / "adapters.safetensors").is_file()
@@ -256,8 +260,12 @@ def load_model(path, backend: str = "auto", name: str | None = None, template=No
         if not base_name:
             raise ValueError(f"{adapter_cfg} does not name its base model")
         base, adapter = Path(base_name), path
+        if not base.exists() and (path.parent / base_name).exists():
+            base = path.parent / base_name  # a relative base path, written from elsewhere
     elif not (path / "config.json").is_file():
-        raise ValueError(f"{path} has neither config.json (a model) nor adapter_config.json (an adapter)")
+        raise ValueError(
+            f"{path} has neither config.json (a model) nor adapter_config.json (an adapter)"
+        )
     if backend == "auto":
         backend = "mlx" if is_mlx else ("peft" if adapter is not None else "hf")
     if backend == "mlx":
@@ -311,7 +319,7 @@ class EvalResult:
         return path
 
     @classmethod
-    def load(cls, path) -> "EvalResult":
+    def load(cls, path) -> EvalResult:
         return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
 
     def scores(self, metric: str, task: str | None = None) -> np.ndarray:
@@ -323,9 +331,15 @@ class EvalResult:
 
 def _check_records(records):
     if not isinstance(records, (list, tuple)) or not records:
-        raise ValueError("records must be a non-empty list of {'prompt','completion'[,'task']} dicts")
+        raise ValueError(
+            "records must be a non-empty list of {'prompt','completion'[,'task']} dicts"
+        )
     for i, r in enumerate(records):
-        if not isinstance(r, dict) or not isinstance(r.get("prompt"), str) or not isinstance(r.get("completion"), str):
+        if (
+            not isinstance(r, dict)
+            or not isinstance(r.get("prompt"), str)
+            or not isinstance(r.get("completion"), str)
+        ):
             raise ValueError(f"records[{i}] must be a dict with str 'prompt' and 'completion'")
 
 
@@ -336,7 +350,12 @@ def _summarise(rows, n_resamples, confidence, seed) -> dict:
         sel = [r for r in rows if task == "all" or r["task"] == task]
         entry = {"n": len(sel)}
         for m in METRICS:
-            ci = bootstrap_ci([float(r[m]) for r in sel], n_resamples=n_resamples, confidence=confidence, seed=seed)
+            ci = bootstrap_ci(
+                [float(r[m]) for r in sel],
+                n_resamples=n_resamples,
+                confidence=confidence,
+                seed=seed,
+            )
             entry[m] = ci.to_dict()
         out[task] = entry
     return out
@@ -373,10 +392,16 @@ def evaluate(
     from ml2llm.evaluation.forgetting import perplexity
 
     _check_records(records)
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+    if (
+        isinstance(max_new_tokens, bool)
+        or not isinstance(max_new_tokens, int)
+        or max_new_tokens < 1
+    ):
         raise ValueError(f"max_new_tokens must be a positive int, got {max_new_tokens!r}")
     if not hasattr(lm, "complete"):
-        raise ValueError("lm must be an adapter with complete(prompts, max_new_tokens); see load_model")
+        raise ValueError(
+            "lm must be an adapter with complete(prompts, max_new_tokens); see load_model"
+        )
     completions = lm.complete([r["prompt"] for r in records], max_new_tokens)
     rows = []
     for r, c in zip(records, completions):
@@ -397,9 +422,24 @@ def evaluate(
         )
     ppl = None
     if heldout_text is not None:
+        if not callable(getattr(lm, "window_nll", None)) or not callable(
+            getattr(lm, "encode", None)
+        ):
+            raise ValueError("heldout_text needs an lm with encode() and window_nll() (perplexity)")
         ppl = perplexity(lm, heldout_text, max_windows=max_windows)
-    config = {"max_new_tokens": max_new_tokens, "n_resamples": n_resamples, "confidence": confidence, "seed": seed}
-    return EvalResult(getattr(lm, "name", "model"), rows, _summarise(rows, n_resamples, confidence, seed), ppl, config)
+    config = {
+        "max_new_tokens": max_new_tokens,
+        "n_resamples": n_resamples,
+        "confidence": confidence,
+        "seed": seed,
+    }
+    return EvalResult(
+        getattr(lm, "name", "model"),
+        rows,
+        _summarise(rows, n_resamples, confidence, seed),
+        ppl,
+        config,
+    )
 
 
 # ----------------------------------------------------------------------------- compare
@@ -452,7 +492,9 @@ class Comparison:
         return out
 
 
-def compare(base: EvalResult, tuned: EvalResult, n_samples: int = 6, alpha: float = 0.05) -> Comparison:
+def compare(
+    base: EvalResult, tuned: EvalResult, n_samples: int = 6, alpha: float = 0.05
+) -> Comparison:
     """Pair ``base`` and ``tuned`` example by example (they must hold the same prompts).
 
     Per task and metric: both summaries, the paired-bootstrap difference (tuned - base) with
@@ -466,11 +508,20 @@ def compare(base: EvalResult, tuned: EvalResult, n_samples: int = 6, alpha: floa
     if [r["prompt"] for r in base.rows] != [r["prompt"] for r in tuned.rows]:
         raise ValueError("base and tuned must be evaluated on the same records in the same order")
     cfg = base.config
-    n_res, conf, seed = cfg.get("n_resamples", 2000), cfg.get("confidence", 0.95), cfg.get("seed", 0)
+    n_res, conf, seed = (
+        cfg.get("n_resamples", 2000),
+        cfg.get("confidence", 0.95),
+        cfg.get("seed", 0),
+    )
     tasks = {}
     for task in [*sorted({r["task"] for r in base.rows}), "all"]:
         key = None if task == "all" else task
-        diff = {m: paired_bootstrap(base.scores(m, key), tuned.scores(m, key), n_res, conf, seed).to_dict() for m in METRICS}
+        diff = {
+            m: paired_bootstrap(
+                base.scores(m, key), tuned.scores(m, key), n_res, conf, seed
+            ).to_dict()
+            for m in METRICS
+        }
         mc = mcnemar(base.scores("exact_match", key), tuned.scores("exact_match", key))
         tasks[task] = {
             "n": int(base.scores("exact_match", key).size),
@@ -491,6 +542,12 @@ def compare(base: EvalResult, tuned: EvalResult, n_samples: int = 6, alpha: floa
         if seen.get(rb["task"], 0) < n_samples:
             seen[rb["task"]] = seen.get(rb["task"], 0) + 1
             samples.append(
-                {"task": rb["task"], "prompt": rb["prompt"], "reference": rb["reference"], "base": rb["prediction"], "tuned": rt["prediction"]}
+                {
+                    "task": rb["task"],
+                    "prompt": rb["prompt"],
+                    "reference": rb["reference"],
+                    "base": rb["prediction"],
+                    "tuned": rt["prediction"],
+                }
             )
     return Comparison(base, tuned, tasks, ppl, samples)

@@ -112,9 +112,10 @@ def paired_bootstrap(
 ) -> BootstrapResult:
     """Paired bootstrap of ``mean(b) - mean(a)`` (same examples, two models).
 
-    The p-value is two-sided: ``2 * min(P*(d <= 0), P*(d >= 0))`` over the resampled
-    differences ``d``, capped at 1 (the percentile-interval test of "no difference"). Two
-    identical score vectors give a difference of exactly 0 and ``pvalue = 1``.
+    The p-value is two-sided: ``2 * (k + 1) / (B + 1)`` where ``k`` is the smaller of the
+    numbers of resampled differences ``<= 0`` and ``>= 0`` (the percentile-interval test of
+    "no difference", with the usual +1 so that B resamples never claim p = 0), capped at 1.
+    Two identical score vectors give a difference of exactly 0 and ``pvalue = 1``.
     """
     x, y = _sample(a, "a"), _sample(b, "b")
     if x.shape != y.shape:
@@ -125,8 +126,11 @@ def paired_bootstrap(
     diffs = d[idx].mean(axis=-1)
     alpha = (1 - confidence) / 2
     low, high = np.percentile(diffs, [100 * alpha, 100 * (1 - alpha)])
-    p = min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0)))
-    return BootstrapResult(float(d.mean()), float(low), float(high), confidence, int(d.size), float(p))
+    tail = min(int(np.sum(diffs <= 0)), int(np.sum(diffs >= 0)))
+    p = min(1.0, 2 * (tail + 1) / (n_resamples + 1))  # never exactly 0 from B resamples
+    return BootstrapResult(
+        float(d.mean()), float(low), float(high), confidence, int(d.size), float(p)
+    )
 
 
 def _binary(values, name: str) -> np.ndarray:
@@ -159,7 +163,9 @@ def mcnemar(a_correct, b_correct, exact: bool = True, correction: bool = True) -
 
     x, y = _binary(a_correct, "a_correct"), _binary(b_correct, "b_correct")
     if x.shape != y.shape:
-        raise ValueError(f"a_correct and b_correct must have the same length, got {x.size} and {y.size}")
+        raise ValueError(
+            f"a_correct and b_correct must have the same length, got {x.size} and {y.size}"
+        )
     b, c = int(np.sum(x & ~y)), int(np.sum(~x & y))
     n = b + c
     if exact:

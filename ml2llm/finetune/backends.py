@@ -127,7 +127,9 @@ def _train(model, tokenizer, data_dir, out_dir, sft_kwargs, template):
     trainer.train()
     result = {"history": trainer.history, "val_loss": trainer.evaluate()}
     if "test" in splits and splits["test"]:
-        result["test"] = {k: v for k, v in trainer.accuracy(splits["test"]).items() if k != "answers"}
+        result["test"] = {
+            k: v for k, v in trainer.accuracy(splits["test"]).items() if k != "answers"
+        }
     return trainer, result
 
 
@@ -157,7 +159,13 @@ def finetune_peft(
     from peft import LoraConfig, get_peft_model
 
     hf, tok = load_hf(model_path)
-    config = LoraConfig(r=r, lora_alpha=alpha, target_modules=list(target_modules), lora_dropout=0.0, task_type="CAUSAL_LM")
+    config = LoraConfig(
+        r=r,
+        lora_alpha=alpha,
+        target_modules=list(target_modules),
+        lora_dropout=0.0,
+        task_type="CAUSAL_LM",
+    )
     model = get_peft_model(hf, config)
     trainable, total = model.get_nb_trainable_parameters()
     trainer, result = _train(model, tok, data_dir, out_dir, sft_kwargs, template)
@@ -175,7 +183,10 @@ def mlx_command(
     MLX multiplies the update by ``scale`` directly, so ``scale = alpha / r``; ``keys`` are
     module names relative to a transformer layer (``self_attn.q_proj``).
     """
-    keys = [f"self_attn.{t}" if t in ("q_proj", "k_proj", "v_proj", "o_proj") else f"mlp.{t}" for t in target_modules]
+    keys = [
+        f"self_attn.{t}" if t in ("q_proj", "k_proj", "v_proj", "o_proj") else f"mlp.{t}"
+        for t in target_modules
+    ]
     config = {"lora_parameters": {"rank": r, "scale": alpha / r, "dropout": 0.0, "keys": keys}}
     cmd = [
         sys.executable, "-m", "mlx_lm", "lora", "--model", str(model_path), "--train",
@@ -194,7 +205,9 @@ def finetune_mlx(model_path, data_dir, out_dir, timeout: float | None = None, **
     import os
 
     if importlib.util.find_spec("mlx_lm") is None:
-        raise ValueError("backend 'mlx' needs mlx-lm: pip install 'mlx-lm[cpu]' (or mlx-lm on a Mac)")
+        raise ValueError(
+            "backend 'mlx' needs mlx-lm: pip install 'mlx-lm[cpu]' (or mlx-lm on a Mac)"
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cmd, config = mlx_command(model_path, data_dir, out_dir, **kwargs)

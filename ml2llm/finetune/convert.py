@@ -63,7 +63,9 @@ def mlx_to_peft(mlx_dir, out_dir, base_model_name_or_path: str | None = None) ->
             raise ValueError(f"mlx_dir {mlx_dir} has no {f} (is it an mlx_lm adapter folder?)")
     cfg = json.loads((mlx_dir / ADAPTER_CONFIG).read_text(encoding="utf-8"))
     if cfg.get("fine_tune_type", "lora") != "lora":
-        raise ValueError(f"only LoRA adapters convert, got fine_tune_type={cfg['fine_tune_type']!r}")
+        raise ValueError(
+            f"only LoRA adapters convert, got fine_tune_type={cfg['fine_tune_type']!r}"
+        )
     lp = cfg["lora_parameters"]
     r, scale = int(lp["rank"]), float(lp["scale"])
     weights = _load_numpy(mlx_dir / MLX_WEIGHTS)

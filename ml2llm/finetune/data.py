@@ -4,7 +4,8 @@
   into ``(play, speaker, lines)`` speeches (``SPEAKER.`` on its own line, then the speech).
 - :func:`build_tasks` makes measurable instruction examples from them — which play a line
   comes from, who speaks it, the next line of the speech, and format-following transforms of
-  a quoted phrase (upper case, reversed word order). Lines are split into train/valid/test
+  a quoted phrase (upper case, reversed word order), and a balanced yes/no format question
+  ("is this line a question?"). Lines are split into train/valid/test
   **before** the tasks are made, so no test line ever appears in a training prompt.
 - :func:`write_splits` writes ``train/valid/test.jsonl`` as ``{"prompt","completion"}``
   (default) or ``{"messages": [...]}``, the two formats ``mlx_lm lora`` reads.
@@ -49,7 +50,7 @@ PLAYS = {
     "othello": "Othello",
     "lear": "King Lear",
 }
-TASKS = ("play", "speaker", "next_line", "upper", "reverse")
+TASKS = ("play", "speaker", "next_line", "upper", "reverse", "question")
 _SPEAKER = re.compile(r"^([A-Z][A-Za-z' ]{1,24})\.$")
 
 
@@ -113,7 +114,8 @@ def build_tasks(
         Output of :func:`load_plays`.
     tasks : sequence of str
         Any of ``"play"``, ``"speaker"`` (the ``top_speakers`` most talkative characters of
-        each play), ``"next_line"``, ``"upper"`` and ``"reverse"`` (a 3-word phrase).
+        each play), ``"next_line"``, ``"upper"`` and ``"reverse"`` (a 3-word phrase), and
+        ``"question"`` (does the line end with "?": yes/no, balanced).
     n_per_task : int
         Examples per task over all splits (fewer if the plays have fewer lines).
     fractions : (train, valid, test)
@@ -140,7 +142,9 @@ def build_tasks(
                 if len(line.split()) < min_words or len(line) > max_chars or line in seen:
                     continue
                 seen.add(line)
-                nxt = lines[i + 1] if i + 1 < len(lines) and len(lines[i + 1]) <= max_chars else None
+                nxt = (
+                    lines[i + 1] if i + 1 < len(lines) and len(lines[i + 1]) <= max_chars else None
+                )
                 items.append((title, sp if sp in top else None, line, nxt))
     rng = random.Random(seed)
     rng.shuffle(items)
@@ -152,14 +156,17 @@ def build_tasks(
         k = max(1, round(n_per_task * fractions[list(parts).index(split)]))
         examples = []
         for task in tasks:
-            made = 0
+            made = {"yes": 0, "no": 0, None: 0}
             for title, sp, line, nxt in part:
-                if made >= k:
-                    break
                 ex = _make(task, title, sp, line, nxt)
-                if ex is not None:
+                if ex is None:
+                    continue
+                # the yes/no task is balanced: at most k/2 of each answer
+                key = ex["completion"] if task == "question" else None
+                cap = (k + 1) // 2 if task == "question" else k
+                if made[key] < cap:
                     examples.append(ex)
-                    made += 1
+                    made[key] += 1
         rng.shuffle(examples)
         out[split] = examples
     return out
@@ -172,6 +179,9 @@ def _make(task, title, speaker, line, nxt):
         return {"prompt": f'Who says "{line}"?', "completion": speaker, "task": task}
     if task == "next_line" and nxt is not None:
         return {"prompt": f'Next line after "{line}"', "completion": nxt, "task": task}
+    if task == "question":
+        answer = "yes" if line.rstrip().endswith("?") else "no"
+        return {"prompt": f'Is this a question? "{line}"', "completion": answer, "task": task}
     phrase = _short(line, 3)
     if len(phrase.split()) < 3:
         return None

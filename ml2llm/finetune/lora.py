@@ -181,7 +181,9 @@ def apply_lora(
         if name and isinstance(m, nn.Linear) and match(name) and not name.endswith(".base")
     ]
     if not chosen:
-        linears = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules() if isinstance(m, nn.Linear)})
+        linears = sorted(
+            {n.rsplit(".", 1)[-1] for n, m in model.named_modules() if isinstance(m, nn.Linear)}
+        )
         raise ValueError(
             f"target_modules={target_modules!r} matched no nn.Linear; this model's linear "
             f"layers are named {linears}"
@@ -192,7 +194,9 @@ def apply_lora(
     for name in chosen:
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, child, LoRALinear(getattr(parent, child), r=r, alpha=alpha, dropout=dropout))
+        setattr(
+            parent, child, LoRALinear(getattr(parent, child), r=r, alpha=alpha, dropout=dropout)
+        )
     return chosen
 
 
@@ -266,7 +270,9 @@ def save_adapter(model: nn.Module, directory, base_model_name_or_path: str | Non
     ranks = {m.r for m in mods.values()}
     alphas = {m.alpha for m in mods.values()}
     if len(ranks) != 1 or len(alphas) != 1:
-        raise ValueError(f"save_adapter needs one r and alpha for all layers, got {ranks}, {alphas}")
+        raise ValueError(
+            f"save_adapter needs one r and alpha for all layers, got {ranks}, {alphas}"
+        )
     drop = next(iter(mods.values())).dropout
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -324,7 +330,9 @@ def load_adapter(model: nn.Module, directory) -> list[str]:
     mods = lora_modules(model)
     for name, (A, B) in pairs.items():
         if name not in mods:
-            raise ValueError(f"adapter has weights for {name!r}, which is not a LoRA layer of model")
+            raise ValueError(
+                f"adapter has weights for {name!r}, which is not a LoRA layer of model"
+            )
         m = mods[name]
         if A.shape != m.lora_A.shape or B.shape != m.lora_B.shape:
             raise ValueError(

@@ -52,11 +52,17 @@ class Codec:
         self.tokenizer = tokenizer
         self.hf = hasattr(tokenizer, "apply_chat_template")
         if self.hf:
-            eos = tokenizer.eos_token_id if eos_token is None else tokenizer.convert_tokens_to_ids(eos_token)
+            eos = (
+                tokenizer.eos_token_id
+                if eos_token is None
+                else tokenizer.convert_tokens_to_ids(eos_token)
+            )
             pad = tokenizer.pad_token_id
         else:
             specials = list(getattr(tokenizer, "special_tokens", []) or [])
-            name = eos_token or next((t for t in ("<eos>", "<|endoftext|>", "</s>") if t in specials), None)
+            name = eos_token or next(
+                (t for t in ("<eos>", "<|endoftext|>", "</s>") if t in specials), None
+            )
             eos = tokenizer.encode(name)[0] if name else None
             pad = None
         if eos is None:
@@ -78,8 +84,10 @@ class Codec:
 
 def causal_logits(model, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None):
     """Logits ``[B, T, V]`` from our models or from a Hugging Face causal LM."""
-    if hasattr(model, "config") and hasattr(model.config, "model_type") or hasattr(
-        model, "peft_config"
+    if (
+        hasattr(model, "config")
+        and hasattr(model.config, "model_type")
+        or hasattr(model, "peft_config")
     ):
         return model(input_ids=input_ids, attention_mask=attention_mask).logits
     out = model(input_ids)
@@ -129,7 +137,9 @@ def pack_examples(examples, block_size: int) -> list[tuple[list[int], list[int]]
 
 
 @torch.no_grad()
-def greedy_generate(model, prompts: list[list[int]], max_new_tokens: int, eos_id: int, block_size=None):
+def greedy_generate(
+    model, prompts: list[list[int]], max_new_tokens: int, eos_id: int, block_size=None
+):
     """Greedy continuations (ids, EOS excluded) of each prompt; prompts of equal length are batched."""
     was_training = model.training
     model.eval()
@@ -159,7 +169,9 @@ def greedy_generate(model, prompts: list[list[int]], max_new_tokens: int, eos_id
     return out
 
 
-def task_accuracy(model, codec: Codec, records, template=None, max_new_tokens: int = 32, block_size=None):
+def task_accuracy(
+    model, codec: Codec, records, template=None, max_new_tokens: int = 32, block_size=None
+):
     """Exact-match accuracy of greedy answers (stripped) on ``records``; also per ``task``.
 
     Returns
@@ -234,7 +246,9 @@ class SFTTrainer:
     template : ChatTemplate, optional
     """
 
-    def __init__(self, model, codec: Codec, train, valid=None, config: SFTConfig | None = None, template=None):
+    def __init__(
+        self, model, codec: Codec, train, valid=None, config: SFTConfig | None = None, template=None
+    ):
         if not train:
             raise ValueError("train must hold at least one record")
         self.model, self.codec = model, codec
@@ -272,7 +286,9 @@ class SFTTrainer:
         if step < c.warmup:
             return c.lr * (step + 1) / c.warmup
         t = (step - c.warmup) / max(1, c.steps - c.warmup)
-        return c.lr * (c.min_lr_ratio + (1 - c.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
+        return c.lr * (
+            c.min_lr_ratio + (1 - c.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
+        )
 
     def _batch(self, examples):
         x, y, m = pad_batch(examples, self.codec.pad_id)
@@ -300,9 +316,16 @@ class SFTTrainer:
 
     def accuracy(self, records=None) -> dict:
         """:func:`task_accuracy` on ``records`` (default: the first validation records)."""
-        records = records if records is not None else self.valid_records[: self.config.accuracy_examples]
+        records = (
+            records if records is not None else self.valid_records[: self.config.accuracy_examples]
+        )
         return task_accuracy(
-            self.model, self.codec, records, self.template, self.config.max_new_tokens, self.block_size
+            self.model,
+            self.codec,
+            records,
+            self.template,
+            self.config.max_new_tokens,
+            self.block_size,
         )
 
     def train(self, steps: int | None = None) -> list[dict]:

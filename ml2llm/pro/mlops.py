@@ -23,7 +23,7 @@ multivariate drift detectors, and remote tracking servers or artifact stores.
 
 >>> z, p = two_proportion_ztest(100, 1000, 130, 1000)
 >>> round(z, 3), round(p, 4)
-(2.108, 0.035)
+(2.103, 0.0355)
 """
 
 from __future__ import annotations

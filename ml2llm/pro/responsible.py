@@ -28,6 +28,13 @@ threshold membership-inference attack (:func:`membership_inference`).
 Not here: intersectional or continuous sensitive attributes, in-processing fairness
 constraints (exponentiated gradient), sampled Kernel SHAP, TreeSHAP, and a Rényi-DP
 accountant for subsampled mechanisms (use Opacus for that).
+
+>>> import numpy as np
+>>> round(demographic_parity_difference(np.array([1, 1, 0, 1, 0, 0]), np.array([0, 0, 0, 1, 1, 1])), 4)
+0.3333
+>>> phi, phi0 = kernel_shap(lambda Z: 2 * Z[:, 0] + Z[:, 1], np.array([1.0, 1.0]), np.zeros((1, 2)))
+>>> phi.round(12).tolist(), phi0
+([2.0, 1.0], 0.0)
 """
 
 from __future__ import annotations
@@ -113,7 +120,9 @@ def equalized_odds_difference(y_true, y_pred, sensitive):
     """``max(TPR gap, FPR gap)`` across groups (0 = equalized odds)."""
     y_true, y_pred = _binary(y_true, "y_true"), _binary(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}")
+        raise ValueError(
+            f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}"
+        )
     rates = np.array(list(_group_tpr_fpr(y_true, y_pred, _groups(sensitive, y_true.size)).values()))
     gaps = np.nanmax(rates, axis=0) - np.nanmin(rates, axis=0)
     return float(np.max(gaps))
@@ -173,12 +182,13 @@ def apply_group_thresholds(scores, sensitive, thresholds):
 def make_loans(n_samples=2000, bias=1.0, random_state=0):
     """A synthetic lending dataset with a historical bias against group 1.
 
-    Features: income and savings (group 1 has slightly lower income), debt ratio and years
-    employed, plus the group itself as the last column. The true repayment ability depends
-    only on the financial features; the *recorded* label (past approval decisions) subtracts
-    ``bias`` from the score of group-1 applicants, so a model trained on it learns the bias.
-    Returns ``X`` (n, 5), ``y`` (recorded labels), ``group`` (0/1) and ``y_fair`` (labels
-    without the bias, for evaluation).
+    Features: income and savings (group 1 has slightly lower income), debt ratio, years
+    employed, a neighbourhood score that is a strong *proxy* for the group (``group + N(0,
+    0.5²)``, no effect on repayment), and the group itself as the last column. The true
+    repayment ability depends only on the financial features; the *recorded* label (past
+    approval decisions) subtracts ``bias`` from the score of group-1 applicants, so a model
+    trained on it learns the bias. Returns ``X`` (n, 6), ``y`` (recorded labels), ``group``
+    (0/1) and ``y_fair`` (labels without the bias, for evaluation).
     """
     n = int(n_samples)
     if n < 10:
@@ -192,7 +202,8 @@ def make_loans(n_samples=2000, bias=1.0, random_state=0):
     ability = 1.2 * income + 0.6 * savings - 1.0 * debt + 0.4 * years + rng.normal(0, 0.7, n)
     y_fair = (ability > 0).astype(int)
     y = (ability - bias * group > 0).astype(int)
-    X = np.column_stack([income, savings, debt, years, group.astype(float)])
+    neighbourhood = group + rng.normal(0, 0.5, n)
+    X = np.column_stack([income, savings, debt, years, neighbourhood, group.astype(float)])
     return X, y, group, y_fair
 
 
@@ -223,7 +234,11 @@ def permutation_importance(score_fn, X, y, n_repeats=5, random_state=0, permutat
             Xp = X.copy()
             Xp[:, j] = X[perm, j]
             imp[j, r] = base - score_fn(Xp, y)
-    return {"importances_mean": imp.mean(axis=1), "importances_std": imp.std(axis=1), "importances": imp}
+    return {
+        "importances_mean": imp.mean(axis=1),
+        "importances_std": imp.std(axis=1),
+        "importances": imp,
+    }
 
 
 def kernel_shap(f, x, background):
@@ -306,7 +321,9 @@ def per_example_gradients(model, X, y):
     y = np.asarray(y)
     for layer in model.layers:
         if not isinstance(layer, (Linear, ReLU)):
-            raise ValueError(f"per_example_gradients supports Linear and ReLU layers, got {type(layer).__name__}")
+            raise ValueError(
+                f"per_example_gradients supports Linear and ReLU layers, got {type(layer).__name__}"
+            )
     logits = model.forward(X)
     g = softmax(logits)
     g[np.arange(len(y)), y] -= 1.0  # d loss_i / d logits_i (not divided by n)
@@ -335,7 +352,11 @@ def dp_aggregate(per_example, clip_norm, noise_multiplier, noise):
     if G.ndim != 2:
         raise ValueError(f"per_example must be a 2-D array (n, d), got shape {G.shape}")
     C = _positive(clip_norm, "clip_norm")
-    if isinstance(noise_multiplier, bool) or not isinstance(noise_multiplier, Real) or noise_multiplier < 0:
+    if (
+        isinstance(noise_multiplier, bool)
+        or not isinstance(noise_multiplier, Real)
+        or noise_multiplier < 0
+    ):
         raise ValueError(f"noise_multiplier must be >= 0, got {noise_multiplier!r}")
     noise = np.asarray(noise, dtype=float)
     if noise.shape != (G.shape[1],):

@@ -15,8 +15,8 @@ What it does not do: other optimisers (Lion, Muon), per-layer LR, or LR schedule
 ``torch.optim.lr_scheduler`` objects (the trainer sets ``group["lr"]`` each step instead,
 which keeps resume trivial).
 
->>> round(cosine_lr(0, max_lr=1.0, min_lr=0.1, warmup_steps=10, max_steps=100), 3)
-0.1
+>>> round(cosine_lr(0, max_lr=1.0, min_lr=0.1, warmup_steps=10, max_steps=100), 3)  # 1/11
+0.091
 >>> cosine_lr(100, max_lr=1.0, min_lr=0.1, warmup_steps=10, max_steps=100)
 0.1
 """

@@ -15,7 +15,9 @@ from tests.checks.helpers import (
 
 # --- correct implementations, written independently of ml2llm ---------------------------
 def demographic_parity(y_pred, sensitive):
-    rates = [np.sum(y_pred[sensitive == g]) / np.sum(sensitive == g) for g in set(sensitive.tolist())]
+    rates = [
+        np.sum(y_pred[sensitive == g]) / np.sum(sensitive == g) for g in set(sensitive.tolist())
+    ]
     return max(rates) - min(rates)
 
 

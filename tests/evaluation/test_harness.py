@@ -40,10 +40,14 @@ def tiny(tmp_path_factory, records):
     from ml2llm.finetune.lora import apply_lora, lora_modules, save_adapter
 
     chars = "".join({c for r in records for c in r["prompt"] + r["completion"]}) + "QA:\n" + TEXT
-    model, tok, _ = pretrain_char_model(TEXT, extra_chars=chars, steps=0, n_layer=1, n_embd=32, n_head=2, block_size=48)
+    model, tok, _ = pretrain_char_model(
+        TEXT, extra_chars=chars, steps=0, n_layer=1, n_embd=32, n_head=2, block_size=48
+    )
     root = tmp_path_factory.mktemp("p17")
     base_dir = export_with_template(model, tok, root / "base")
-    tuned = pretrain_char_model(TEXT, extra_chars=chars, steps=0, n_layer=1, n_embd=32, n_head=2, block_size=48)[0]
+    tuned = pretrain_char_model(
+        TEXT, extra_chars=chars, steps=0, n_layer=1, n_embd=32, n_head=2, block_size=48
+    )[0]
     apply_lora(tuned, ("q_proj", "v_proj"), r=4, alpha=8)
     g = torch.Generator().manual_seed(1)
     with torch.no_grad():
@@ -52,7 +56,14 @@ def tiny(tmp_path_factory, records):
     save_adapter(tuned, root / "adapter", base_model_name_or_path=str(base_dir))
     data = write_splits({"train": records, "valid": records, "test": records}, root / "data")
     (root / "held.txt").write_text(TEXT, encoding="utf-8")
-    return {"model": model, "tuned": tuned, "tok": tok, "root": root, "base": base_dir, "data": data}
+    return {
+        "model": model,
+        "tuned": tuned,
+        "tok": tok,
+        "root": root,
+        "base": base_dir,
+        "data": data,
+    }
 
 
 def test_perplexity_equals_hf_loss(tiny):
@@ -79,9 +90,12 @@ def test_perplexity_equals_hf_loss(tiny):
     assert res["bits_per_char"] == pytest.approx(total / (len(TEXT) * math.log(2)), rel=1e-5)
 
 
+@pytest.mark.slow
 def test_adapters_agree_torch_hf_peft(tiny, records):
     # Our model, the HF export and our-LoRA vs PEFT-loaded adapter give the same answers.
-    ours = CausalLMAdapter(tiny["model"], tiny["tok"]).complete([r["prompt"] for r in records[:4]], 6)
+    ours = CausalLMAdapter(tiny["model"], tiny["tok"]).complete(
+        [r["prompt"] for r in records[:4]], 6
+    )
     hf = load_model(tiny["base"], backend="hf").complete([r["prompt"] for r in records[:4]], 6)
     assert [c.text for c in ours] == [c.text for c in hf]
     a = load_model(tiny["root"] / "adapter", backend="torch")
@@ -93,7 +107,9 @@ def test_adapters_agree_torch_hf_peft(tiny, records):
 
 
 def test_evaluate_oracle_and_constant(records):
-    oracle = FunctionAdapter(lambda p, n: next(r["completion"] for r in records if r["prompt"] == p), "oracle")
+    oracle = FunctionAdapter(
+        lambda p, n: next(r["completion"] for r in records if r["prompt"] == p), "oracle"
+    )
     const = FunctionAdapter(lambda p, n: "Hamlet", "hamlet")
     ro, rc = evaluate(oracle, records, n_resamples=200), evaluate(const, records, n_resamples=200)
     assert ro.summary["all"]["exact_match"]["estimate"] == 1.0
@@ -104,6 +120,7 @@ def test_evaluate_oracle_and_constant(records):
     assert c.tasks["all"]["significant"]  # 12 examples, (almost) all discordant: p < 0.05
 
 
+@pytest.mark.slow
 def test_compare_identical_models_not_significant(tiny, records):
     lm = CausalLMAdapter(tiny["model"], tiny["tok"], name="m")
     a = evaluate(lm, records, max_new_tokens=6, heldout_text=TEXT, n_resamples=300)
@@ -129,6 +146,7 @@ def test_report_and_json_roundtrip(tiny, records, tmp_path):
     assert back.summary == json.loads(json.dumps(res.summary))
 
 
+@pytest.mark.slow
 def test_cli_compare_identical_models(tiny, tmp_path, capsys):
     # The same model twice through the CLI: no task may be flagged significant.
     out = tmp_path / "rep"
@@ -142,6 +160,7 @@ def test_cli_compare_identical_models(tiny, tmp_path, capsys):
     assert (out / "report.html").is_file()
 
 
+@pytest.mark.slow
 def test_cli_evaluate_adapter(tiny, tmp_path, capsys):
     out = tmp_path / "ev"
     args = ["evaluate", str(tiny["root"] / "adapter"), "--data", str(tiny["data"] / "test.jsonl"),
@@ -168,7 +187,20 @@ def test_cli_bad_input_one_line_exit_2(tiny, capsys, extra, match):
 
 
 def test_cli_missing_model_folder(tmp_path, capsys):
-    assert main(["compare", str(tmp_path / "nope"), str(tmp_path), "--data", str(tmp_path), "--heldout", "none"]) == 2
+    assert (
+        main(
+            [
+                "compare",
+                str(tmp_path / "nope"),
+                str(tmp_path),
+                "--data",
+                str(tmp_path),
+                "--heldout",
+                "none",
+            ]
+        )
+        == 2
+    )
     assert "ml2llm: error:" in capsys.readouterr().err
 
 
@@ -178,6 +210,8 @@ def test_bad_records_and_mismatched_compare(records):
         evaluate(lm, [])
     with pytest.raises(ValueError, match="max_new_tokens"):
         evaluate(lm, records, max_new_tokens=0)
+    with pytest.raises(ValueError, match="window_nll"):
+        evaluate(lm, records, heldout_text="some text")
     a = evaluate(lm, records[:3], n_resamples=10)
     b = evaluate(lm, records[3:6], n_resamples=10)
     with pytest.raises(ValueError, match="same records"):
@@ -194,3 +228,19 @@ def test_mlx_backend_matches_torch(tiny, records):
     np.testing.assert_allclose(lm.window_nll(ids), ref.window_nll(ids), rtol=1e-4, atol=1e-4)
     prompts = [r["prompt"] for r in records[:3]]
     assert [c.text for c in lm.complete(prompts, 5)] == [c.text for c in ref.complete(prompts, 5)]
+
+
+@pytest.mark.slow
+def test_mlx_adapter_folder_on_mlx_and_torch_backends(tiny, tmp_path):
+    # An MLX-format adapter (converted from our PEFT adapter) must give the same NLLs as the
+    # PEFT adapter, run by MLX itself or converted back for our torch model.
+    pytest.importorskip("mlx_lm")
+    from ml2llm.finetune.convert import peft_to_mlx
+
+    mlx_dir = peft_to_mlx(tiny["root"] / "adapter", tmp_path / "mlx_adapter")
+    ref = load_model(tiny["root"] / "adapter", backend="torch")
+    ids = ref.encode(TEXT[:40])
+    for backend in ("mlx", "torch"):
+        lm = load_model(mlx_dir, backend=backend)
+        # float32 in both frameworks: 1e-4 relative on per-token NLLs
+        np.testing.assert_allclose(lm.window_nll(ids), ref.window_nll(ids), rtol=1e-4, atol=1e-4)

@@ -28,7 +28,9 @@ def test_bootstrap_ci_median_close_to_scipy_with_other_seed():
     # the percentile endpoints of the median move by a few units; 5% of the CI width is ample.
     x = load_breast_cancer().data[:, 0]
     ours = bootstrap_ci(x, statistic=np.median, n_resamples=4000, seed=1)
-    ref = stats.bootstrap((x,), np.median, n_resamples=4000, method="percentile", rng=np.random.default_rng(2))
+    ref = stats.bootstrap(
+        (x,), np.median, n_resamples=4000, method="percentile", rng=np.random.default_rng(2)
+    )
     width = ours.high - ours.low
     assert abs(ours.low - ref.confidence_interval.low) < 0.05 * width + 1e-9
     assert abs(ours.high - ref.confidence_interval.high) < 0.05 * width + 1e-9
@@ -54,10 +56,16 @@ def test_paired_bootstrap_is_bootstrap_of_differences():
     X = load_breast_cancer().data
     a, b = X[:150, 0], X[:150, 0] + 0.3 * X[:150, 1] / X[:150, 1].std()
     ours = paired_bootstrap(a, b, n_resamples=2000, seed=np.random.default_rng(3))
-    ref = stats.bootstrap((b - a,), np.mean, n_resamples=2000, method="percentile", rng=np.random.default_rng(3))
+    ref = stats.bootstrap(
+        (b - a,), np.mean, n_resamples=2000, method="percentile", rng=np.random.default_rng(3)
+    )
     np.testing.assert_allclose([ours.low, ours.high], ref.confidence_interval, rtol=1e-12)
     assert ours.estimate == pytest.approx(np.mean(b - a))
     assert ours.pvalue < 0.01  # a shift of ~1 SD per example is unmistakable
+    # the p-value from the same resamples: 2 (k + 1) / (B + 1), k = resampled diffs on the far side
+    d = (b - a)[np.random.default_rng(3).integers(0, 150, (2000, 150))].mean(axis=1)
+    k = min(np.sum(d <= 0), np.sum(d >= 0))
+    assert ours.pvalue == pytest.approx(min(1.0, 2 * (k + 1) / 2001))
 
 
 def test_paired_bootstrap_identical_models_no_difference():

@@ -42,7 +42,9 @@ def test_parse_play_speeches():
 def test_build_tasks_splits_are_disjoint(splits):
     assert {len(splits[s]) for s in ("train", "valid", "test")} != {0}
     tasks = {r["task"] for r in splits["train"]}
-    assert tasks == {"play", "speaker", "next_line", "upper", "reverse"}
+    assert tasks == {"play", "speaker", "next_line", "upper", "reverse", "question"}
+    answers = [r["completion"] for r in splits["train"] if r["task"] == "question"]
+    assert answers.count("yes") == answers.count("no") > 0  # balanced yes/no
 
     def quoted(r):
         return r["prompt"].split('"')[1]
@@ -55,6 +57,8 @@ def test_build_tasks_splits_are_disjoint(splits):
             assert r["completion"] == quoted(r).upper()
         if r["task"] == "reverse":
             assert r["completion"].split() == quoted(r).split()[::-1]
+        if r["task"] == "question":
+            assert r["completion"] == ("yes" if quoted(r).endswith("?") else "no")
         if r["task"] == "play":
             assert r["completion"] in PLAYS.values()
     with pytest.raises(ValueError, match="tasks must be"):
@@ -162,7 +166,9 @@ def test_sft_learns_and_resume_is_exact(own_export, tmp_path):
     a = make(tmp_path / "a")
     before = a.evaluate()
     a.train()
-    assert a.history[-1]["val_loss"] < 0.8 * before  # four answers to learn: the loss falls by > 20 %
+    assert (
+        a.history[-1]["val_loss"] < 0.8 * before
+    )  # four answers to learn: the loss falls by > 20 %
     b = make(tmp_path / "b")
     b.train(steps=20)  # saves a checkpoint at step 20
     c = make(tmp_path / "b")

@@ -6,15 +6,22 @@ from scipy import stats
 
 from ml2llm.pro import mlops
 
-sm_prop = pytest.importorskip("statsmodels.stats.proportion")
-sm_power = pytest.importorskip("statsmodels.stats.power")
+
+@pytest.fixture
+def sm_prop():
+    return pytest.importorskip("statsmodels.stats.proportion")
+
+
+@pytest.fixture
+def sm_power():
+    return pytest.importorskip("statsmodels.stats.power")
 
 
 @pytest.mark.parametrize(
     "counts", [(100, 1000, 130, 1000), (48, 520, 31, 480), (7, 60, 19, 75), (300, 300 * 4, 80, 400)]
 )
 @pytest.mark.parametrize("alternative", ["two-sided", "larger", "smaller"])
-def test_ztest_equals_statsmodels(counts, alternative):
+def test_ztest_equals_statsmodels(counts, alternative, sm_prop):
     xa, na, xb, nb = counts
     z, p = mlops.two_proportion_ztest(xa, na, xb, nb, alternative=alternative)
     z_ref, p_ref = sm_prop.proportions_ztest([xb, xa], [nb, na], alternative=alternative)
@@ -24,7 +31,7 @@ def test_ztest_equals_statsmodels(counts, alternative):
 
 
 @pytest.mark.parametrize("p1,p2,n,alpha", [(0.1, 0.12, 2000, 0.05), (0.3, 0.25, 400, 0.01)])
-def test_power_and_sample_size_equal_statsmodels(p1, p2, n, alpha):
+def test_power_and_sample_size_equal_statsmodels(p1, p2, n, alpha, sm_prop, sm_power):
     h = mlops.cohens_h(p1, p2)
     assert h == pytest.approx(sm_prop.proportion_effectsize(p2, p1), rel=1e-12)
     ref = sm_power.NormalIndPower()

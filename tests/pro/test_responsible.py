@@ -59,7 +59,9 @@ def test_mitigations_reduce_disparity(loans):
     t_eo = r.group_thresholds(scores, group, rate=0.8, y_true=y)
     pred = r.apply_group_thresholds(scores, group, t_eo)
     for g in (0, 1):
-        assert abs(pred[(group == g) & (y == 1)].mean() - 0.8) <= 1.5 / ((group == g) & (y == 1)).sum()
+        assert (
+            abs(pred[(group == g) & (y == 1)].mean() - 0.8) <= 1.5 / ((group == g) & (y == 1)).sum()
+        )
 
 
 def test_permutation_importance_agrees_with_sklearn(loans):
@@ -163,13 +165,19 @@ def test_membership_auc_equals_sklearn():
     "call,match",
     [
         (lambda: r.demographic_parity_difference([0, 2], [0, 1]), "y_pred must hold only 0 and 1"),
-        (lambda: r.equalized_odds_difference([0, 1], [0, 1], [0]), r"sensitive must have shape \(2,\)"),
+        (
+            lambda: r.equalized_odds_difference([0, 1], [0, 1], [0]),
+            r"sensitive must have shape \(2,\)",
+        ),
         (lambda: r.group_thresholds([0.1, 0.2], [0, 1], rate=1.5), "rate must be in"),
         (lambda: r.apply_group_thresholds([0.1, 0.2], [0, 1], {0: 0.5}), "no entry for group"),
         (lambda: r.kernel_shap(lambda Z: Z[:, 0], np.ones(3), np.ones((4, 2))), "same M"),
         (lambda: r.dp_aggregate(np.ones((3, 2)), 0.0, 1.0, np.zeros(2)), "clip_norm must be"),
         (lambda: r.dp_epsilon(1.0, 0, 1e-5), "steps must be"),
-        (lambda: r.permutation_importance(None, np.ones((3, 2)), None, permutations=[[0, 1]]), "permutations must have shape"),
+        (
+            lambda: r.permutation_importance(None, np.ones((3, 2)), None, permutations=[[0, 1]]),
+            "permutations must have shape",
+        ),
     ],
 )
 def test_bad_input_names_the_argument(call, match):

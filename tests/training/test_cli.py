@@ -172,9 +172,26 @@ def test_ctrl_c_in_a_real_process_saves_and_exits_cleanly(tmp_path, corpus_file)
 
     run = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ml2llm.cli", "pretrain", "--config", str(TINY_YAML), "--data",
-         str(corpus_file), "--out_dir", str(run), "--max_steps", "100000", "--eval_interval", "20"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "ml2llm.cli",
+            "pretrain",
+            "--config",
+            str(TINY_YAML),
+            "--data",
+            str(corpus_file),
+            "--out_dir",
+            str(run),
+            "--max_steps",
+            "100000",
+            "--eval_interval",
+            "20",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     state = run / "checkpoint" / "state.json"
     deadline = time.time() + 120

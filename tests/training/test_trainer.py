@@ -208,6 +208,7 @@ def test_mixed_precision_paths_train_on_cpu(tmp_path, dtype):
     assert (state["scaler"] is not None) == (dtype == "float16")
 
 
+@pytest.mark.slow
 def test_bpe_tokenizer_run_and_sample(tmp_path):
     trainer, r = _run(tmp_path, tokenizer="bpe", bpe_vocab_size=300, max_steps=2)
     assert trainer.vocab_size == 300 and r.step == 2
