@@ -59,6 +59,7 @@ FORMAT_RULES = {
     "upper": lambda a: any(c.isalpha() for c in a) and a == a.upper(),
     "reverse": lambda a: len(a.split()) == 3,
     "next_line": lambda a: 2 <= len(a.split()) <= 16,
+    "question": lambda a: a.lower() in ("yes", "no"),
 }
 _TEMPLATE = re.compile(r"(^|\n)\s*(Q|A):")
 

@@ -89,6 +89,7 @@ def test_follows_format_rules():
     assert not follows_format("Hamlet\nQ: next", "play")  # runs on into a new prompt
     assert not follows_format("", None)
     assert follows_format("anything goes", "unknown_task")
+    assert follows_format("yes", "question") and not follows_format("yes, it is", "question")
 
 
 @pytest.mark.parametrize(

@@ -215,7 +215,8 @@ check("p17.perplexity", perplexity)
 # ### Behaviour
 # Accuracy is not the only thing fine-tuning changes. A base model continues text; a tuned one
 # should **answer and stop**. The harness measures, per answer: does it follow the task's
-# format (one line; all capitals for the upper-case task; three words for the reverse task...);
+# format (one line; all capitals for the upper-case task; three words for the reverse task;
+# "yes"/"no" for the is-it-a-question task...);
 # its length; whether the model emitted end-of-sequence before the token budget ran out; and
 # the **repetition rate**, the share of word $n$-grams that repeat an earlier one:
 #
@@ -270,13 +271,14 @@ SEEDS = pick([0, 1, 2], [0])
 RANKS = pick([2, 8, 32], [2, 8])
 MAIN_RANK = 8
 STEPS = pick([100, 200, 300], [60, 120])  # evaluation points of each LoRA run
-N_TEST = pick(100, 30)  # held-out examples
+N_TEST = pick(120, 36)  # held-out examples
 MAX_NEW = pick(32, 24)  # generation budget (characters: the model is character-level)
 RESAMPLES = pick(4000, 1000)
 HELD_CHARS = pick(50_000, 6_000)
 
 plays = load_plays()
-splits = build_tasks(plays, n_per_task=pick(400, 150), seed=0)
+TASKS = ("play", "speaker", "next_line", "upper", "reverse", "question")  # Project 16's six tasks
+splits = build_tasks(plays, tasks=TASKS, n_per_task=pick(400, 150), seed=0)
 test = splits["test"][:N_TEST]
 held = shakespeare_heldout(HELD_CHARS)
 print({k: len(v) for k, v in splits.items()}, "| test used:", len(test), "| tasks:", Counter(r["task"] for r in test))
@@ -438,8 +440,8 @@ print("tasks where tuned does not beat the majority baseline:", beat or "none")
 
 # %% [markdown]
 # Three habits this cell encodes:
-# - **Multiple comparisons.** With 5 tasks, one "p < 0.05" is expected by chance about one run
-#   in four; dividing $\alpha$ by the number of tasks (Bonferroni) is crude but honest.
+# - **Multiple comparisons.** With 6 tasks, one "p < 0.05" somewhere is expected by chance
+#   about one run in four; dividing $\alpha$ by the number of tasks (Bonferroni) is crude but honest.
 # - **Regressions are findings.** A tuned model that is worse at a task, or forgets, is exactly
 #   what a reader of your report needs to know.
 # - **Absence of evidence is not evidence of absence.** "Not significant" with 6 examples per
