@@ -258,7 +258,10 @@ class SFTTrainer:
         self.block_size = getattr(getattr(model, "config", None), "block_size", None)
         max_len = min(self.config.max_len, self.block_size or self.config.max_len)
         self.max_len = max_len
-        self.train_examples = [self._encode(r) for r in self.train_records]
+        # packed rows are cut at max_len after concatenation, so examples stay whole here
+        self.train_examples = [
+            self._encode(r, truncate=not self.config.pack) for r in self.train_records
+        ]
         self.valid_examples = [self._encode(r) for r in self.valid_records]
         if self.config.pack:
             self.train_examples = pack_examples(self.train_examples, max_len)
@@ -275,11 +278,13 @@ class SFTTrainer:
         self.generator = torch.Generator().manual_seed(self.config.seed)
         self.device = next(model.parameters()).device
 
-    def _encode(self, r):
+    def _encode(self, r, truncate: bool = True):
         ids, labels = encode_example(
             self.codec.encode, r["prompt"], r["completion"], self.codec.eos_id, self.template
         )
-        return ids[: self.max_len], labels[: self.max_len]
+        if truncate:
+            return ids[: self.max_len], labels[: self.max_len]
+        return ids, labels
 
     def lr_at(self, step: int) -> float:
         c = self.config

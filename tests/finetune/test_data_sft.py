@@ -202,7 +202,8 @@ def test_sft_config_and_trainer_errors(own_export):
         (["--backend", "jax"], "--backend must be one of torch, peft, mlx"),
         (["--rank", "0"], "--rank must be >= 1"),
         (["--data", "/nonexistent/dir"], "does not exist"),
-        (["--model", "/nonexistent/model"], "has no config.json"),
+        (["--model", "/nonexistent/model"], "--model folder /nonexistent/model does not exist"),
+        (["--model", "DATA"], "has no config.json"),
     ],
 )
 def test_cli_errors(extra, fragment, tmp_path, capsys):
@@ -210,6 +211,7 @@ def test_cli_errors(extra, fragment, tmp_path, capsys):
     data.mkdir()
     (data / "train.jsonl").write_text('{"prompt": "a", "completion": "b"}\n')
     (data / "valid.jsonl").write_text('{"prompt": "a", "completion": "b"}\n')
+    extra = [str(data) if e == "DATA" else e for e in extra]
     argv = ["finetune", "--model", str(tmp_path), "--data", str(data)] + extra
     (tmp_path / "config.json").write_text("{}")
     code = cli.main(argv)
@@ -259,3 +261,25 @@ def test_cli_mlx_backend_and_conversion(own_export, splits, tmp_path, capsys):
     assert len(names) == 2 * 2  # q_proj, v_proj in both layers (--num-layers -1)
     # three MLX steps at lr 1e-2 moved B away from its zero init
     assert any(float(m.lora_B.abs().max()) > 0 for m in lora_modules(ours).values())
+
+
+def test_sft_packing_and_accuracy_during_training(own_export):
+    import copy
+
+    from ml2llm.finetune.lora import apply_lora
+
+    model, tok, _ = own_export
+    m = copy.deepcopy(model)
+    torch.manual_seed(0)
+    apply_lora(m, ["q_proj", "v_proj"], r=2, alpha=4)
+    cfg = SFTConfig(steps=4, batch_size=2, max_len=32, pack=True, eval_every=2, accuracy_every=4)
+    cfg.accuracy_examples, cfg.max_new_tokens = 4, 4
+    tr = SFTTrainer(m, Codec(tok), _records(20), _records(4, seed=2), cfg)
+    assert {len(ids) for ids, _ in tr.train_examples} == {32}  # every packed row is full
+    n_tokens = sum(
+        len(encode_example(Codec(tok).encode, r["prompt"], r["completion"], 0)[0])
+        for r in _records(20)
+    )
+    assert len(tr.train_examples) == n_tokens // 32
+    tr.train()
+    assert "val_loss" in tr.history[1] and 0.0 <= tr.history[-1]["accuracy"] <= 1.0
