@@ -59,12 +59,17 @@ def test_argparse_errors_are_one_line_exit_2(argv):
     assert proc.stderr.count("\n") == 1 and "error" in proc.stderr
 
 
-def test_planned_project_is_refused(capsys):
-    planned = next((p for p in load_manifest().projects if not p.ready), None)
-    if planned is None:
-        pytest.skip("every project is ready")
-    code, _, err = run(["solution", planned.id], capsys)
-    assert code == 2 and "planned" in err
+def test_planned_project_is_refused(capsys, monkeypatch):
+    import dataclasses
+
+    cur = load_manifest()
+    target = cur.projects[-1]
+    planned = dataclasses.replace(target, status="planned")
+    fake = dataclasses.replace(cur, projects=cur.projects[:-1] + (planned,))
+    monkeypatch.setattr(cli, "_curriculum", lambda: fake)
+    for argv in (["solution", target.id], ["check", target.id], ["run", target.id]):
+        code, _, err = run(argv, capsys)
+        assert code == 2 and "planned" in err and err.count("\n") == 1
 
 
 def test_device_reports_cpu_and_rejects_bogus_backend(capsys, monkeypatch):
