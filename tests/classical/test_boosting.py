@@ -15,6 +15,7 @@ from ml2llm.classical.boosting import (
     negative_gradient,
     newton_leaf_value,
 )
+from tests.sklearn_api import assert_passes_check_estimator
 
 
 def _bc():
@@ -135,6 +136,4 @@ def test_multiclass_is_rejected_clearly():
     ids=lambda e: type(e).__name__,
 )
 def test_passes_sklearn_check_estimator(est):
-    from sklearn.utils.estimator_checks import check_estimator
-
-    check_estimator(est)  # binary-only classifier: its tags say multi_class=False
+    assert_passes_check_estimator(est)  # binary-only classifier: its tags say multi_class=False

@@ -16,6 +16,7 @@ from ml2llm.classical.linear_regression import (
     LinearRegressionNormalEq,
     max_stable_learning_rate,
 )
+from tests.sklearn_api import assert_passes_check_estimator
 
 X_RAW, Y = load_diabetes(return_X_y=True)
 XS = StandardScaler().fit_transform(X_RAW)
@@ -133,7 +134,5 @@ def test_singular_design_normal_method_errors_lstsq_works():
 
 @pytest.mark.slow
 def test_sklearn_estimator_checks():
-    from sklearn.utils.estimator_checks import check_estimator
-
-    check_estimator(LinearRegressionNormalEq())
-    check_estimator(LinearRegressionGD(learning_rate=0.05, n_iter=2000))
+    assert_passes_check_estimator(LinearRegressionNormalEq())
+    assert_passes_check_estimator(LinearRegressionGD(learning_rate=0.05, n_iter=2000))

@@ -17,6 +17,7 @@ from ml2llm.classical.logistic_regression import (
     newton_step,
     sigmoid,
 )
+from tests.sklearn_api import assert_passes_check_estimator
 
 
 @pytest.fixture(scope="module")
@@ -173,8 +174,6 @@ def test_gd_divergence_is_reported():
 
 @pytest.mark.parametrize("solver", ["newton", "gd"])
 def test_passes_sklearn_check_estimator(solver):
-    from sklearn.utils.estimator_checks import check_estimator
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning on sklearn's tiny random datasets
-        check_estimator(LogisticRegression(solver=solver))
+        assert_passes_check_estimator(LogisticRegression(solver=solver))

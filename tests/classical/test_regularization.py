@@ -22,6 +22,7 @@ from ml2llm.classical.regularization import (
     ridge_closed_form,
     soft_threshold,
 )
+from tests.sklearn_api import assert_passes_check_estimator
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -176,8 +177,6 @@ def test_bad_data():
     ids=["ridge", "ridge-gd", "lasso", "enet"],
 )
 def test_passes_sklearn_check_estimator(est):
-    from sklearn.utils.estimator_checks import check_estimator
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        check_estimator(est)
+        assert_passes_check_estimator(est)

@@ -19,6 +19,7 @@ from ml2llm.classical.softmax_regression import (
     softmax,
     softmax_gradient,
 )
+from tests.sklearn_api import assert_passes_check_estimator
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -138,8 +139,6 @@ def test_bad_data():
 
 
 def test_passes_sklearn_check_estimator():
-    from sklearn.utils.estimator_checks import check_estimator
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        check_estimator(SoftmaxRegression())
+        assert_passes_check_estimator(SoftmaxRegression())
