@@ -46,6 +46,7 @@ from pathlib import Path
 import regex
 
 from ml2llm.io import atomic_write_text
+from ml2llm.nlp.hf_export import added_tokens_json
 
 GPT2_SPLIT_PATTERN = (
     r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
@@ -405,18 +406,7 @@ class BPETokenizer:
             "version": "1.0",
             "truncation": None,
             "padding": None,
-            "added_tokens": [
-                {
-                    "id": i,
-                    "content": s,
-                    "single_word": False,
-                    "lstrip": False,
-                    "rstrip": False,
-                    "normalized": False,
-                    "special": True,
-                }
-                for s, i in self.special_tokens.items()
-            ],
+            "added_tokens": added_tokens_json(self.special_tokens),
             "normalizer": None,
             "pre_tokenizer": byte_level,
             "post_processor": None,

@@ -26,6 +26,7 @@ from pathlib import Path
 import regex
 
 from ml2llm.io import atomic_write_text
+from ml2llm.nlp.hf_export import added_tokens_json
 
 FORMAT = "ml2llm.char"
 
@@ -147,18 +148,7 @@ class CharTokenizer:
             "version": "1.0",
             "truncation": None,
             "padding": None,
-            "added_tokens": [
-                {
-                    "id": i,
-                    "content": s,
-                    "single_word": False,
-                    "lstrip": False,
-                    "rstrip": False,
-                    "normalized": False,
-                    "special": True,
-                }
-                for s, i in self.special_tokens.items()
-            ],
+            "added_tokens": added_tokens_json(self.special_tokens),
             "normalizer": None,
             "pre_tokenizer": None,
             "post_processor": None,

@@ -21,6 +21,22 @@ ROLES = ("bos_token", "eos_token", "unk_token", "pad_token")
 __all__ = ["ROLES", "write_hf_files"]
 
 
+def added_tokens_json(special_tokens: dict[str, int]) -> list[dict]:
+    """The ``added_tokens`` entries of ``tokenizer.json`` for ``{token: id}`` special tokens."""
+    return [
+        {
+            "id": i,
+            "content": s,
+            "single_word": False,
+            "lstrip": False,
+            "rstrip": False,
+            "normalized": False,
+            "special": True,
+        }
+        for s, i in special_tokens.items()
+    ]
+
+
 def write_hf_files(directory, tokenizer_json: dict, special_tokens: list[str], **roles) -> Path:
     """Write the three files into ``directory`` (created if needed) and return it.
 
