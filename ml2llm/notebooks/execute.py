@@ -63,6 +63,8 @@ def execute_notebook(
         kernel_name="python3",
         allow_errors=allow_errors,
         resources={"metadata": {"path": str(cwd)}},
+        # quiet the kernel's own start-up warnings (e.g. "running over TCP without encryption")
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     start = time.perf_counter()
     error = None
