@@ -21,3 +21,12 @@ def _no_global_dtype_leak():
         pytest.fail(
             f"test changed torch's default dtype to {torch.get_default_dtype()} and did not restore it"
         )
+
+
+try:  # no per-example deadlines: CI machines are slow and shared; failures must be real
+    from hypothesis import settings as _hyp_settings
+
+    _hyp_settings.register_profile("ml2llm", deadline=None, print_blob=True)
+    _hyp_settings.load_profile("ml2llm")
+except ImportError:  # pragma: no cover
+    pass
