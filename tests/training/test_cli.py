@@ -16,7 +16,7 @@ def corpus_file(tmp_path_factory):
     return path
 
 
-def _fails(capsys, argv, fragment):
+def _assert_fails(capsys, argv, fragment):
     try:
         code = main(argv)
     except SystemExit as exc:  # argparse's own errors (unknown option) exit directly
@@ -35,16 +35,16 @@ def test_bad_pretrain_input(capsys, tmp_path, corpus_file):
     small.write_text("Hello Shakespeare.\n")
     binary = tmp_path / "latin1.txt"
     binary.write_bytes("Ça, c'est du français encodé en latin-1. ".encode("latin-1") * 20)
-    _fails(capsys, base + ["--data", str(empty)], "is empty")
-    _fails(capsys, base + ["--data", str(small)], "need at least 100")
-    _fails(capsys, base + ["--data", str(binary)], "is not UTF-8 text")
-    _fails(capsys, base + ["--data", str(tmp_path / "nope.txt")], "data file not found")
-    _fails(
+    _assert_fails(capsys, base + ["--data", str(empty)], "is empty")
+    _assert_fails(capsys, base + ["--data", str(small)], "need at least 100")
+    _assert_fails(capsys, base + ["--data", str(binary)], "is not UTF-8 text")
+    _assert_fails(capsys, base + ["--data", str(tmp_path / "nope.txt")], "data file not found")
+    _assert_fails(
         capsys,
         base + ["--data", str(corpus_file), "--block_size", "5000"],
         "block_size=5000 is larger than the data",
     )
-    _fails(
+    _assert_fails(
         capsys,
         [
             "pretrain",
@@ -57,18 +57,18 @@ def test_bad_pretrain_input(capsys, tmp_path, corpus_file):
         ],
         "is not writable",
     )
-    _fails(
+    _assert_fails(
         capsys, base + ["--n_head", "3"], "n_embd=16 is invalid: expected a multiple of n_head=3"
     )
-    _fails(capsys, base + ["--lr", "fast"], "lr='fast' is invalid")
-    _fails(
+    _assert_fails(capsys, base + ["--lr", "fast"], "lr='fast' is invalid")
+    _assert_fails(
         capsys, ["pretrain", "--config", str(tmp_path / "missing.yaml")], "config file not found"
     )
-    _fails(capsys, base + ["--no_such_option", "1"], "unrecognized arguments")
+    _assert_fails(capsys, base + ["--no_such_option", "1"], "unrecognized arguments")
     import torch
 
     if not torch.cuda.is_available():
-        _fails(
+        _assert_fails(
             capsys,
             base + ["--data", str(corpus_file), "--device", "cuda"],
             "device='cuda' was requested but is not available",
@@ -76,10 +76,12 @@ def test_bad_pretrain_input(capsys, tmp_path, corpus_file):
 
 
 def test_bad_sample_and_export_input(capsys, tmp_path):
-    _fails(capsys, ["sample", str(tmp_path / "no_run")], "no checkpoint in")
-    _fails(capsys, ["sample", str(tmp_path), "--top-p", "0"], "--top-p must be in (0, 1]")
-    _fails(capsys, ["sample", str(tmp_path), "--temperature", "-1"], "--temperature must be >= 0")
-    _fails(
+    _assert_fails(capsys, ["sample", str(tmp_path / "no_run")], "no checkpoint in")
+    _assert_fails(capsys, ["sample", str(tmp_path), "--top-p", "0"], "--top-p must be in (0, 1]")
+    _assert_fails(
+        capsys, ["sample", str(tmp_path), "--temperature", "-1"], "--temperature must be >= 0"
+    )
+    _assert_fails(
         capsys,
         ["export", str(tmp_path / "no_run"), "--out", str(tmp_path / "hf")],
         "no checkpoint in",
@@ -150,7 +152,7 @@ def test_pretrain_sample_export_round_trip(capsys, tmp_path, corpus_file, monkey
     )
     out = capsys.readouterr().out
     assert out.count("ROMEO:") == 2 and "--- sample 2 ---" in out
-    _fails(capsys, ["sample", str(run), "--prompt", "日本"], "cannot encode the prompt")
+    _assert_fails(capsys, ["sample", str(run), "--prompt", "日本"], "cannot encode the prompt")
     assert main(["export", str(run), "--out", str(tmp_path / "hf")]) == 0
     import torch
     from transformers import AutoModelForCausalLM
