@@ -33,7 +33,6 @@ and sparse inputs.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
@@ -42,6 +41,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ml2llm.classical._params import check_iterative_params
 
 
 # ----------------------------------------------------------------- exercise references
@@ -173,21 +174,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------- validation
     def _check_params(self):
-        if not (isinstance(self.C, numbers.Real) and self.C > 0):
-            raise ValueError(f"C must be a positive number (np.inf for no penalty), got {self.C!r}")
-        if self.solver not in {"gd", "newton"}:
-            raise ValueError(f"solver must be 'gd' or 'newton', got {self.solver!r}")
-        if not (
-            (isinstance(self.learning_rate, str) and self.learning_rate == "auto")
-            or (isinstance(self.learning_rate, numbers.Real) and self.learning_rate > 0)
-        ):
-            raise ValueError(
-                f"learning_rate must be a positive number or 'auto', got {self.learning_rate!r}"
-            )
-        if not (isinstance(self.max_iter, numbers.Integral) and self.max_iter >= 1):
-            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
-        if not (isinstance(self.tol, numbers.Real) and self.tol >= 0):
-            raise ValueError(f"tol must be a non-negative number, got {self.tol!r}")
+        check_iterative_params(self, ("gd", "newton"))
         cw = self.class_weight
         if not (cw is None or isinstance(cw, dict) or (isinstance(cw, str) and cw == "balanced")):
             raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {cw!r}")
