@@ -643,6 +643,10 @@ class Trainer:
             import torch.distributed as dist
 
             if dist.is_initialized():
+                # subtle: without this barrier a rank that finishes first tears down its gloo
+                # connections while a peer still uses them, and the peer aborts
+                # ("terminate called without an active exception").
+                dist.barrier()
                 dist.destroy_process_group()
 
 
