@@ -94,6 +94,32 @@ def reference_loop(data_dir: Path, model, steps: int, cfg, seed: int = 0) -> lis
     return times
 
 
+def fixed_val_loss(
+    model, data_dir: Path, block_size: int, batches: int = 200, batch_size: int = 12
+) -> float:
+    """Mean loss over ``batches`` val batches at fixed random offsets (the same for every model)."""
+    import numpy as np
+    import torch
+
+    dtype = np.dtype(json.loads((data_dir / "meta.json").read_text())["dtype"])
+    data = np.memmap(data_dir / "val.bin", dtype=dtype, mode="r")
+    gen = torch.Generator().manual_seed(2024)
+    model.eval()
+    losses = []
+    with torch.no_grad():
+        for _ in range(batches):
+            ix = torch.randint(len(data) - block_size, (batch_size,), generator=gen)
+            x = torch.stack(
+                [torch.from_numpy(data[i : i + block_size].astype(np.int64)) for i in ix]
+            )
+            y = torch.stack(
+                [torch.from_numpy(data[i + 1 : i + 1 + block_size].astype(np.int64)) for i in ix]
+            )
+            losses.append(float(model(x, y)[1]))
+    model.train()
+    return statistics.fmean(losses)
+
+
 def trainer_steps(trainer, steps: int) -> list[float]:
     times = []
     for _ in range(steps):
@@ -113,6 +139,12 @@ def main(argv=None) -> int:
     parser.add_argument("--steps-per-repeat", type=int, default=None)
     parser.add_argument(
         "--full-steps", type=int, default=None, help="steps of the full run (default 2000)"
+    )
+    parser.add_argument(
+        "--compare-full",
+        action="store_true",
+        help="also train the nanoGPT-style loop for the full run (same seed) and compare both "
+        "models on the same 200 val batches",
     )
     parser.add_argument(
         "--seed", type=int, default=1337, help="seed of the full run (nanoGPT's: 1337)"
@@ -189,6 +221,20 @@ def main(argv=None) -> int:
         flush=True,
     )
     print(f"loss curve: {out / 'full' / 'loss_curve.png'}", flush=True)
+    if args.compare_full:
+        torch.manual_seed(cfg.seed)
+        ref_model = build_model(cfg, trainer.vocab_size)
+        t0 = time.perf_counter()
+        reference_loop(out / "full" / "data", ref_model, full_steps, cfg, seed=cfg.seed)
+        ref_wall = time.perf_counter() - t0
+        n = 10 if args.quick else 200
+        ours_val = fixed_val_loss(trainer.raw_model, out / "full" / "data", cfg.block_size, n)
+        ref_val = fixed_val_loss(ref_model, out / "full" / "data", cfg.block_size, n)
+        print(
+            f"same {n} val batches: trainer {ours_val:.4f}, nanoGPT-style loop {ref_val:.4f} "
+            f"(loop trained in {ref_wall:.0f} s, no evals)",
+            flush=True,
+        )
     if not args.quick and full_steps >= 2000 and result.final_val > 1.88:
         print("NOTE: val loss above nanoGPT's 1.88", flush=True)
     return 0

@@ -8,7 +8,7 @@ import pytest
 from ml2llm.paths import repo_root
 
 ROOT = repo_root()
-SKIP = {".venv", ".git", "reports", "node_modules", "site", ".pytest_cache"}
+SKIP = {".venv", ".git", "reports", "node_modules", "site", "build", ".pytest_cache"}
 
 
 def slug(heading: str) -> str:

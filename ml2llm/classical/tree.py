@@ -8,14 +8,14 @@ weighted impurity of its children,
 with :math:`I` the Gini index :math:`1 - \\sum_k p_k^2`, the entropy
 :math:`-\\sum_k p_k \\log_2 p_k` or the mean squared error around the node mean.
 
-The split search is vectorized: features are sorted once at the root, each node keeps its
-samples sorted per feature (children inherit the order by a stable partition, no re-sort),
-and every candidate threshold of every feature is scored at once from cumulative class
-counts (or cumulative sums of ``y``) along the sorted order. Thresholds are midpoints
-between consecutive distinct values, computed like scikit-learn's (on float32 inputs), so
-on data without tied values and ties between splits the fitted tree is the same as
-scikit-learn's, node for node. Among equally good splits this tree takes the lowest feature
-index (scikit-learn takes the first in a random feature order).
+The split search is vectorized (see :mod:`ml2llm.classical._tree_growth`): the tree grows
+level by level; features are sorted once at the root, children inherit the per-feature order
+by a stable partition (no re-sort), and every candidate threshold of every feature of every
+node of a level is scored at once from running class weights (or sums of ``y``) along the
+sorted order. Thresholds are midpoints between consecutive distinct values, computed like
+scikit-learn's (on float32 inputs), so on data without tied values and ties between splits
+the fitted tree is the same as scikit-learn's, node for node. Among equally good splits this
+tree takes the lowest feature index (scikit-learn takes the first in a random feature order).
 
 - :class:`DecisionTreeClassifier` (``gini``, ``entropy``/``log_loss``) with ``predict_proba``;
 - :class:`DecisionTreeRegressor` (``squared_error``);
@@ -43,14 +43,11 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy.special import xlogy
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-FEATURE_THRESHOLD = 1e-7  # values closer than this count as equal (as in scikit-learn)
-EPSILON = np.finfo(np.float64).eps
-TREE_LEAF = -1
+from ml2llm.classical._tree_growth import TREE_LEAF, LevelGrower
 
 
 # ============================================================ exercise references
@@ -182,6 +179,15 @@ class Tree:
         self.n_node_samples = np.array([nd[5] for nd in nodes], dtype=np.intp)
         self.weighted_n_node_samples = np.array([nd[6] for nd in nodes], dtype=np.float64)
         self.value = np.array([nd[7] for nd in nodes], dtype=np.float64).reshape(-1, n_values)
+
+    @classmethod
+    def from_arrays(cls, **arrays):
+        """A tree from its arrays (the names of the attributes; ``value`` 2-D)."""
+        tree = cls.__new__(cls)
+        for name, arr in arrays.items():
+            setattr(tree, name, arr)
+        tree.node_count = arrays["feature"].size
+        return tree
 
     @property
     def is_leaf(self):
@@ -322,174 +328,6 @@ def resolve_max_features(max_features, n_features):
     )
 
 
-class _Builder:
-    """Depth-first CART growth on float32 ``X``.
-
-    Each node holds ``S`` of shape ``(n_features, n_node)``: row ``j`` lists the node's
-    samples sorted by feature ``j``. Children get their rows by a stable boolean partition,
-    so nothing is re-sorted below the root.
-    """
-
-    def __init__(self, X, y, weights, n_classes, criterion, max_depth, min_split, min_leaf,
-                 n_try, rng):  # fmt: skip
-        self.X = X  # (n, d) float32
-        self.XT = np.ascontiguousarray(X.T)
-        self.y = y  # class codes (int) or float targets
-        self.w = weights
-        self.n_classes = n_classes
-        self.criterion = criterion
-        self.max_depth = max_depth
-        self.min_split = min_split
-        self.min_leaf = min_leaf
-        self.n_try = n_try
-        self.rng = rng
-        self.regression = criterion == "squared_error"
-        self.rows = np.arange(X.shape[1])[:, None]
-        if self.regression:
-            self.wy = weights * y
-        else:
-            self.codes = y.astype(np.int16 if n_classes < 2**15 else np.int64)
-            self.onehot = np.zeros((X.shape[0], n_classes))
-            self.onehot[np.arange(X.shape[0]), y] = weights
-
-    def node_value_impurity(self, samples):
-        w = self.w[samples]
-        wn = w.sum()
-        if self.regression:
-            y = self.y[samples]
-            mean = np.dot(w, y) / wn
-            impurity = float(np.dot(w, (y - mean) ** 2) / wn)
-            return wn, np.array([mean]), impurity
-        counts = self.onehot[samples].sum(axis=0)
-        p = counts / wn
-        if self.criterion == "gini":
-            impurity = float(1.0 - np.sum(p**2))
-        else:
-            impurity = float(-np.sum(xlogy(p, p)) / np.log(2.0))
-        return wn, p, impurity
-
-    def _gini_scores(self, idx, wv, totals):
-        """``Σ_k L_k²/w_L + Σ_k R_k²/w_R`` at every cut, in O(n·f) without a class axis.
-
-        Adding sample ``i`` of class ``c`` to the left raises ``Σ_k L_k²`` by
-        ``2 w_i B_i + w_i²``, where ``B_i`` is the weight of earlier samples of class ``c``;
-        ``B`` comes from a stable (radix) sort of the classes along each row.
-        """
-        c = self.codes[idx]  # (f, n)
-        order = np.argsort(c, axis=1, kind="stable")
-        wg = np.take_along_axis(wv, order, axis=1)
-        cg = np.take_along_axis(c, order, axis=1)
-        base = np.cumsum(totals) - totals  # weight of all lower classes
-        before_g = np.cumsum(wg, axis=1) - wg - base[cg]
-        before = np.empty_like(wv)
-        np.put_along_axis(before, order, before_g, axis=1)
-        sq_left = np.cumsum(wv * (2.0 * before + wv), axis=1)[:, :-1]
-        cross = np.cumsum(wv * totals[c], axis=1)[:, :-1]
-        sq_right = np.dot(totals, totals) - 2.0 * cross + sq_left
-        return sq_left, sq_right
-
-    def best_split(self, S):
-        """Best ``(feature, threshold)`` among the candidate features, or None."""
-        d, n = S.shape
-        lo = self.XT[self.rows[:, 0], S[:, 0]].astype(np.float64)
-        hi = self.XT[self.rows[:, 0], S[:, -1]].astype(np.float64)
-        nonconst = hi > lo + FEATURE_THRESHOLD
-        if self.n_try >= d:
-            feats = np.flatnonzero(nonconst)
-        else:
-            perm = self.rng.permutation(d)
-            feats = perm[nonconst[perm]][: self.n_try]
-        if feats.size == 0:
-            return None
-        idx = S[feats]  # (f, n) sample ids sorted by each candidate feature
-        xs = self.XT[feats[:, None], idx]  # float32, compared like scikit-learn does
-        valid = xs[:, 1:] > xs[:, :-1] + np.float32(FEATURE_THRESHOLD)  # cut after position i
-        m = self.min_leaf
-        if m > 1:
-            valid[:, : m - 1] = False
-            valid[:, n - m :] = False
-        if not valid.any():
-            return None
-        wv = self.w[idx]
-        wl = np.cumsum(wv, axis=1)
-        wr = wl[:, -1:] - wl[:, :-1]  # total weight minus the left part
-        wl = wl[:, :-1]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.regression:
-                sl = np.cumsum(self.wy[idx], axis=1)
-                sr = sl[:, -1:] - sl[:, :-1]
-                sl = sl[:, :-1]
-                score = sl**2 / wl + sr**2 / wr
-            elif self.criterion == "gini" and idx.size * self.n_classes <= 8192:
-                G = self.onehot[idx]  # small node: the class axis is cheap, fewer calls
-                cl = np.cumsum(G, axis=1)
-                cr = cl[:, -1:] - cl[:, :-1]
-                cl = cl[:, :-1]
-                score = np.einsum("fnk,fnk->fn", cl, cl) / wl
-                score += np.einsum("fnk,fnk->fn", cr, cr) / wr
-            elif self.criterion == "gini":
-                totals = self.onehot[S[0]].sum(axis=0)
-                sq_left, sq_right = self._gini_scores(idx, wv, totals)
-                score = sq_left / wl + sq_right / wr
-            else:  # minus the weighted child entropy (in nats; the base does not matter)
-                G = self.onehot[idx]  # (f, n, K)
-                present = G[0].sum(axis=0) > 0
-                if not present.all():
-                    G = G[..., present]
-                cl = np.cumsum(G, axis=1)
-                cr = cl[:, -1:] - cl[:, :-1]
-                cl = cl[:, :-1]
-                score = (xlogy(cl, cl).sum(-1) - xlogy(wl, wl)) + (
-                    xlogy(cr, cr).sum(-1) - xlogy(wr, wr)
-                )
-        score = np.where(valid, score, -np.inf)
-        pos = np.argmax(score, axis=1)  # first (smallest) threshold per feature
-        best = score[np.arange(feats.size), pos]
-        k = int(np.argmax(best))  # first feature among equals
-        if not np.isfinite(best[k]):
-            return None
-        i, f = int(pos[k]), int(feats[k])
-        a, b = float(xs[k, i]), float(xs[k, i + 1])
-        threshold = a / 2.0 + b / 2.0
-        if threshold == b or not np.isfinite(threshold):
-            threshold = a
-        return f, threshold
-
-    def build(self, S_root):
-        nodes = []
-        go_left = np.zeros(self.X.shape[0], dtype=bool)
-        stack = [(S_root, 0, -1, False)]
-        while stack:
-            S, depth, parent, is_left = stack.pop()
-            node_id = len(nodes)
-            if parent >= 0:
-                nodes[parent][0 if is_left else 1] = node_id
-            samples = S[0]
-            n = samples.size
-            wn, value, impurity = self.node_value_impurity(samples)
-            split = None
-            if not (
-                depth >= self.max_depth
-                or n < self.min_split
-                or n < 2 * self.min_leaf
-                or impurity <= EPSILON
-            ):
-                split = self.best_split(S)
-            if split is None:
-                nodes.append([TREE_LEAF, TREE_LEAF, -2, -2.0, impurity, n, wn, value])
-                continue
-            f, threshold = split
-            nodes.append([TREE_LEAF, TREE_LEAF, f, threshold, impurity, n, wn, value])
-            go_left[samples] = self.X[samples, f] <= threshold
-            mask = go_left[S]  # (d, n): the same number of True in every row
-            n_left = int(mask[0].sum())
-            left = S[mask].reshape(-1, n_left)  # stable: each row stays sorted
-            right = S[~mask].reshape(-1, n - n_left)
-            stack.append((right, depth + 1, node_id, False))
-            stack.append((left, depth + 1, node_id, True))
-        return nodes
-
-
 # ============================================================ estimators
 class _BaseTree(BaseEstimator):
     _criteria: tuple = ()
@@ -553,13 +391,12 @@ class _BaseTree(BaseEstimator):
         self.max_features_ = n_try
         S = np.argsort(X.T, axis=1, kind="stable") if presorted is None else presorted
         if np.any(sample_weight == 0):  # zero-weight rows (out of a bootstrap) are not samples
-            S = S[sample_weight[S] > 0].reshape(d, -1)
-        builder = _Builder(
+            S = np.compress((sample_weight[S] > 0).ravel(), S.ravel()).reshape(d, -1)
+        grower = LevelGrower(
             X, y, sample_weight, n_classes, self._criterion, max_depth, min_split, min_leaf,
             n_try, rng,
         )  # fmt: skip
-        n_values = 1 if builder.regression else n_classes
-        return Tree(builder.build(np.ascontiguousarray(S)), n_values)
+        return Tree.from_arrays(**grower.grow(S))
 
     def _finish(self, full_tree):
         if self.ccp_alpha > 0:

@@ -280,3 +280,36 @@ def test_predict_checks_feature_count():
 )
 def test_passes_sklearn_check_estimator(est):
     assert_passes_check_estimator(est)
+
+
+@pytest.mark.parametrize("criterion", ["gini", "entropy", "squared_error"])
+def test_integer_weights_equal_repeated_rows(criterion):
+    # The level-wise grower takes each segment's sums as differences of running sums over a
+    # whole level; with integer weights and targets those are exact, so weight k must give
+    # exactly the tree of the row repeated k times (the bootstrap of a forest relies on it).
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:600], y[:600]
+    w = np.random.default_rng(0).integers(0, 4, size=len(y))
+    Tree = DecisionTreeRegressor if criterion == "squared_error" else DecisionTreeClassifier
+    weighted = Tree(criterion=criterion).fit(X, y, sample_weight=w.astype(float)).tree_
+    repeated = Tree(criterion=criterion).fit(np.repeat(X, w, axis=0), np.repeat(y, w)).tree_
+    assert weighted.node_count == repeated.node_count
+    for name in ("children_left", "feature", "threshold", "weighted_n_node_samples"):
+        assert np.array_equal(getattr(weighted, name), getattr(repeated, name)), name
+    np.testing.assert_allclose(weighted.value, repeated.value, rtol=1e-12)
+    np.testing.assert_allclose(weighted.impurity, repeated.impurity, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("criterion", ["gini", "entropy", "squared_error"])
+def test_scoring_in_chunks_gives_the_same_tree(monkeypatch, criterion):
+    # Large levels are scored in chunks of whole segments; tiny chunks must not change a split.
+    from ml2llm.classical import _tree_growth
+
+    X, y = load_digits(return_X_y=True)
+    Tree = DecisionTreeRegressor if criterion == "squared_error" else DecisionTreeClassifier
+    whole = Tree(criterion=criterion, max_features=20, random_state=3).fit(X, y).tree_
+    monkeypatch.setattr(_tree_growth, "_CHUNK", 300)
+    chunked = Tree(criterion=criterion, max_features=20, random_state=3).fit(X, y).tree_
+    assert chunked.node_count == whole.node_count
+    for name in ("children_left", "feature", "threshold", "impurity", "value"):
+        assert np.array_equal(getattr(chunked, name), getattr(whole, name)), name
