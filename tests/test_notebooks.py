@@ -75,3 +75,19 @@ def test_solution_notebook_executes_in_quick_mode(project):
     for cid in project.checks:
         assert f"✓ {cid}:" in text, f"{cid} did not pass in the solution notebook"
     assert len(result.figures) >= 2, "DESIGN §4 asks for at least two experiments with plots"
+
+
+def test_a_cell_over_the_time_limit_is_a_failed_run_not_a_crash(tmp_path):
+    # `ml2llm run` and `ml2llm check` report a one-line error for it, as for a raising cell
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("import time; time.sleep(30)"),
+        ]
+    )
+    result = execute_notebook(nb, cwd=tmp_path, quick=True, timeout=2)
+    assert not result.ok
+    assert result.error == "a cell ran longer than the 2 s limit per cell"
+    assert result.seconds < 25

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+QUICK_CELL_TIMEOUT = 900  # seconds; quick mode must be quick (CI), full mode may take hours
 
 
 @dataclass
@@ -46,11 +48,19 @@ def execute_notebook(
     nb,
     cwd: str | Path,
     quick: bool = True,
-    timeout: int = 900,
+    timeout: int | None = -1,
     allow_errors: bool = False,
     extra_env: dict[str, str] | None = None,
 ) -> ExecutionResult:
-    """Run ``nb`` (a NotebookNode, modified in place) and return outputs, time and figures."""
+    """Run ``nb`` (a NotebookNode, modified in place) and return outputs, time and figures.
+
+    ``timeout`` is per cell, in seconds: by default ``QUICK_CELL_TIMEOUT`` in quick mode and
+    none in full mode (a full experiment on a laptop CPU may run for a long time); ``None``
+    means no limit. A cell that times out or a kernel that dies is a failed run with a
+    one-line error, like a cell that raises.
+    """
+    if timeout == -1:
+        timeout = QUICK_CELL_TIMEOUT if quick else None
     env = dict(os.environ)
     env.pop("MPLBACKEND", None)
     env["ML2LLM_QUICK"] = "1" if quick else "0"
@@ -72,5 +82,9 @@ def execute_notebook(
         client.execute(env=env, cwd=str(cwd))
     except CellExecutionError as exc:
         error = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+    except CellTimeoutError:
+        error = f"a cell ran longer than the {timeout} s limit per cell"
+    except DeadKernelError as exc:
+        error = f"the kernel died ({exc})"
     seconds = time.perf_counter() - start
     return ExecutionResult(nb, seconds, error is None, error, figures_of(nb))

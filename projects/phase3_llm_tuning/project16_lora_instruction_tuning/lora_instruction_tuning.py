@@ -77,7 +77,9 @@ print("quick mode:", QUICK, "| scratch folder:", WORK)
 # - **The scale $\alpha/r$.** With Adam each entry of $A$ and $B$ moves about $\eta$ per step
 #   whatever $r$ is, so the update $BA$ (a sum of $r$ terms) grows with $r$. Dividing by $r$
 #   keeps the effective step roughly independent of the rank: you tune the learning rate
-#   once and then sweep $r$. $\alpha$ is a constant knob (often $2r$ or $16$).
+#   once and then sweep $r$. $\alpha$ is a constant knob (16 is common). Many recipes set
+#   $\alpha = 2r$ instead: the scale is then 2 at every rank, which undoes the division —
+#   section 5 measures what that does.
 # - **Why $B=0$ at the start.** Then $BA = 0$: the adapted model *is* the pretrained model
 #   at step 0, and training starts from its abilities rather than from a random
 #   perturbation of them. $A$ must be random: the gradients are
@@ -384,23 +386,36 @@ plt.tight_layout(); plt.show()
 # ## 5. A rank sweep
 #
 # **Hypothesis.** If the task needs a low-rank change, the validation loss should barely
-# improve beyond a small rank, while the trainable parameters grow linearly with $r$.
+# improve beyond a small rank, while the trainable parameters grow linearly with $r$. We
+# keep $\alpha = 16$ fixed, so the scale $\alpha/r$ shrinks as $r$ grows (section 1), and
+# run the sweep a second time with $\alpha = 2r$ — a constant scale of 2, i.e. *no*
+# division by $r$ — at the ranks from 8 up (at $r = 8$ the two coincide), to see what the
+# division buys.
 
 # %%
-ranks = pick(full=[1, 2, 4, 8, 16, 32], quick=[1, 8])
+ranks = pick(full=[1, 2, 4, 8, 16, 32], quick=[1, 8, 32])
 sweep_steps = pick(full=SFT_STEPS, quick=40)
-sweep = {}
+sweep, sweep_2r = {}, {}
 for r in ranks:
-    m, tr, s = lora_run(r=r, steps=sweep_steps)
+    m, tr, s = lora_run(r=r, steps=sweep_steps, alpha=16.0)
     sweep[r] = (tr.history[-1]["val_loss"], trainable_report(m)["trainable"], s)
-    print(f"r={r:3d}: val loss {sweep[r][0]:.3f}, trainable {sweep[r][1]:,}, {s:.1f} s")
+    if r == 8:
+        sweep_2r[r] = sweep[r][0]  # alpha = 2r = 16: the same run
+    elif r > 8:
+        _, tr2, _ = lora_run(r=r, steps=sweep_steps, alpha=2.0 * r)
+        sweep_2r[r] = tr2.history[-1]["val_loss"]
+    also = f", {sweep_2r[r]:.3f} with alpha=2r" if r in sweep_2r else ""
+    print(f"r={r:3d}: val loss {sweep[r][0]:.3f} with alpha=16{also}; "
+          f"trainable {sweep[r][1]:,}, {s:.1f} s")
 
 fig, ax = plt.subplots(figsize=(6, 3.3))
-ax.plot(ranks, [sweep[r][0] for r in ranks], "o-")
-ax.set(xscale="log", xlabel="rank r (alpha = 2r)", ylabel=f"val loss after {sweep_steps} steps",
+ax.plot(ranks, [sweep[r][0] for r in ranks], "o-", label="alpha = 16 (scale 16/r)")
+ax.plot(list(sweep_2r), list(sweep_2r.values()), "s--", label="alpha = 2r (scale 2)")
+ax.set(xscale="log", xlabel="rank r", ylabel=f"val loss after {sweep_steps} steps",
        title="LoRA rank sweep on our model")
 for r in ranks:
     ax.annotate(f"{sweep[r][1]:,} params", (r, sweep[r][0]), fontsize=7)
+ax.legend(fontsize=8)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
