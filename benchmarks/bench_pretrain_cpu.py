@@ -45,9 +45,26 @@ def find_data(explicit: str | None) -> tuple[str | None, str]:
     return None, "offline Shakespeare corpus (first 1.1 MB)"
 
 
+def memmap_batch(data_dir: Path, split: str, block_size: int, batch_size: int, generator=None):
+    """nanoGPT's ``get_batch``: ``(x, y)`` windows at random offsets of ``{split}.bin``.
+
+    The memmap is re-opened on every call, as nanoGPT does (it avoids a memory leak there).
+    """
+    import numpy as np
+    import torch
+
+    dtype = np.dtype(json.loads((data_dir / "meta.json").read_text())["dtype"])
+    data = np.memmap(data_dir / f"{split}.bin", dtype=dtype, mode="r")
+    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+    x = torch.stack([torch.from_numpy(data[i : i + block_size].astype(np.int64)) for i in ix])
+    y = torch.stack(
+        [torch.from_numpy(data[i + 1 : i + 1 + block_size].astype(np.int64)) for i in ix]
+    )
+    return x, y
+
+
 def reference_loop(data_dir: Path, model, steps: int, cfg, seed: int = 0) -> list[float]:
     """nanoGPT's train.py inner loop, reduced to what one CPU step does. Returns seconds per step."""
-    import numpy as np
     import torch
 
     from ml2llm.training.optim import cosine_lr
@@ -63,18 +80,9 @@ def reference_loop(data_dir: Path, model, steps: int, cfg, seed: int = 0) -> lis
         lr=cfg.lr,
         betas=(cfg.beta1, cfg.beta2),
     )
-    dtype = np.dtype(json.loads((data_dir / "meta.json").read_text())["dtype"])
 
     def get_batch():
-        data = np.memmap(data_dir / "train.bin", dtype=dtype, mode="r")  # nanoGPT re-opens it
-        ix = torch.randint(len(data) - cfg.block_size, (cfg.batch_size,))
-        x = torch.stack(
-            [torch.from_numpy(data[i : i + cfg.block_size].astype(np.int64)) for i in ix]
-        )
-        y = torch.stack(
-            [torch.from_numpy(data[i + 1 : i + 1 + cfg.block_size].astype(np.int64)) for i in ix]
-        )
-        return x, y
+        return memmap_batch(data_dir, "train", cfg.block_size, cfg.batch_size)
 
     times = []
     x, y = get_batch()
@@ -98,23 +106,14 @@ def fixed_val_loss(
     model, data_dir: Path, block_size: int, batches: int = 200, batch_size: int = 12
 ) -> float:
     """Mean loss over ``batches`` val batches at fixed random offsets (the same for every model)."""
-    import numpy as np
     import torch
 
-    dtype = np.dtype(json.loads((data_dir / "meta.json").read_text())["dtype"])
-    data = np.memmap(data_dir / "val.bin", dtype=dtype, mode="r")
     gen = torch.Generator().manual_seed(2024)
     model.eval()
     losses = []
     with torch.no_grad():
         for _ in range(batches):
-            ix = torch.randint(len(data) - block_size, (batch_size,), generator=gen)
-            x = torch.stack(
-                [torch.from_numpy(data[i : i + block_size].astype(np.int64)) for i in ix]
-            )
-            y = torch.stack(
-                [torch.from_numpy(data[i + 1 : i + 1 + block_size].astype(np.int64)) for i in ix]
-            )
+            x, y = memmap_batch(data_dir, "val", block_size, batch_size, generator=gen)
             losses.append(float(model(x, y)[1]))
     model.train()
     return statistics.fmean(losses)
