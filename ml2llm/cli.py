@@ -11,7 +11,9 @@
     ml2llm notebooks [--check]         regenerate learner notebooks from their sources
 
 More subcommands are plugged in from :mod:`ml2llm.commands`. Every error is one line on
-stderr with exit code 2.
+stderr with exit code 2: :class:`~ml2llm.errors.UsageError`, and the input/environment errors
+that :func:`ml2llm.errors.one_line` knows (``OSError`` such as a full disk, a truncated
+safetensors file, bad JSON, ``ValueError``). ``ML2LLM_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ml2llm.errors import UsageError
+from ml2llm.errors import UsageError, one_line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -370,7 +372,7 @@ def main(argv=None) -> int:
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:
-        print(f"ml2llm: error: {exc}", file=sys.stderr)
+        print(f"ml2llm: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ml2llm: interrupted", file=sys.stderr)
@@ -378,6 +380,15 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # e.g. `ml2llm list | head`
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        # Bad input or a hostile environment (full disk, read-only folder, truncated or
+        # binary file, invalid JSON, a ValueError from a library call): one line, exit 2.
+        # Programming errors (TypeError, KeyError ...) keep their traceback.
+        message = one_line(exc)
+        if message is None or os.environ.get("ML2LLM_DEBUG") == "1":
+            raise
+        print(f"ml2llm: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
