@@ -7,7 +7,22 @@ first failing input with expected vs got and a hint. When the learner's wrong ou
 what a catalogued mistake produces on that input, the hint is that mistake's hint: that is
 how a forgotten ``1/n`` is told apart from a sign error.
 
-What it does not do: time out an infinite loop, or sandbox the learner's code.
+Every call of the learner's function runs under a deadline (:data:`DEFAULT_TIME_LIMIT`
+seconds per check, all cases together; ``Check(time_limit=...)`` or the environment variable
+``ML2LLM_CHECK_TIMEOUT`` change it), so an exercise that never returns gives a ✗ line instead
+of a hung notebook. On POSIX, in the main thread (a notebook kernel, a script, pytest), the
+deadline is a ``SIGALRM`` timer (``signal.setitimer``) that raises :class:`CheckTimeout`
+inside the learner's code; any outer ``ITIMER_REAL`` timer is saved and re-armed afterwards.
+Elsewhere (Windows, a worker thread) the call runs in a daemon thread that is abandoned after
+``join(timeout)``: the check returns on time, but the runaway loop keeps a core busy until the
+kernel restarts. Neither can interrupt one long C call (a huge ``np.linalg`` solve).
+
+When no catalogued mistake explains a wrong value, the line still says where it differs:
+the first differing element (index, expected, got), how many differ, and any shape or dtype
+difference. A learner never sees only "wrong". Low-precision outputs (float32, float16) are
+compared with a tolerance that suits their precision, so a correct float32 answer passes.
+
+What it does not do: sandbox the learner's code (it runs in the notebook's own process).
 
 >>> import numpy as np
 >>> c = Check("demo.double", reference=lambda x: 2 * x, cases=[Case((np.array([1.0]),))],
@@ -22,6 +37,9 @@ import copy
 import inspect
 import json
 import os
+import signal
+import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,10 +48,16 @@ from typing import Any
 import numpy as np
 
 PASS, FAIL, TODO = "✓", "✗", "…"
+DEFAULT_TIME_LIMIT = 60.0  # seconds for all calls of the learner's function in one check
 
 
 class Mismatch(Exception):
     """Raised by a comparison when the learner's value differs; the text says how."""
+
+
+class CheckTimeout(BaseException):
+    """The learner's function ran past its deadline (a BaseException: ``except Exception``
+    in the learner's code cannot swallow it)."""
 
 
 @dataclass
@@ -73,6 +97,7 @@ class Check:
     rtol: float = 1e-6
     atol: float = 1e-8
     check_mutation: bool = True
+    time_limit: float | None = None  # seconds; None: $ML2LLM_CHECK_TIMEOUT or the default
 
     def get_cases(self) -> list[Case]:
         return list(self.cases() if callable(self.cases) else self.cases)
@@ -152,19 +177,64 @@ def assert_close(expected, got, rtol=1e-6, atol=1e-8, path="") -> None:
     except Exception as exc:  # not convertible
         raise Mismatch(f"expected a number or array{where}, got {type(got).__name__}") from exc
     if exp.dtype.kind in "OUS" or val.dtype.kind in "OUS":
+        if exp.shape != val.shape:
+            raise Mismatch(f"expected shape {exp.shape}, got shape {val.shape}{where}")
         if not np.array_equal(exp, val):
-            raise Mismatch(f"values differ{where}")
+            raise Mismatch(_first_difference(exp, val, _unequal(exp, val), where))
         return
     if exp.shape != val.shape:
-        if exp.size == val.size:
-            raise Mismatch(f"expected shape {exp.shape}, got shape {val.shape}{where}")
-        raise Mismatch(f"expected shape {exp.shape}, got shape {val.shape}{where}")
+        extra = _dtype_note(exp, val)
+        if exp.size == val.size and exp.ndim:
+            extra += " (same number of elements: a missing transpose or reshape?)"
+        raise Mismatch(f"expected shape {exp.shape}, got shape {val.shape}{where}{extra}")
     if exp.dtype == bool or val.dtype == bool:
         if not np.array_equal(exp, val):
-            raise Mismatch(f"values differ{where}")
+            raise Mismatch(_first_difference(exp, val, _unequal(exp, val), where))
         return
-    if not np.allclose(val, exp, rtol=rtol, atol=atol, equal_nan=True):
-        raise Mismatch(f"values differ{where}")
+    rtol, atol = _precision_tolerance(exp, val, rtol, atol)
+    with np.errstate(all="ignore"):
+        bad = ~np.isclose(val, exp, rtol=rtol, atol=atol, equal_nan=True)
+    if bad.any():
+        raise Mismatch(_first_difference(exp, val, bad, where))
+
+
+def _unequal(exp, val):
+    try:
+        return np.asarray(exp != val, dtype=bool).reshape(exp.shape)
+    except Exception:
+        return np.ones(exp.shape, dtype=bool)
+
+
+def _precision_tolerance(exp, val, rtol, atol):
+    """Tolerances for a learner who computed in float32/float16 (or returned it)."""
+    if val.dtype.kind not in "fc" or val.dtype.itemsize >= 8 or exp.size == 0:
+        return rtol, atol
+    low = val.dtype == np.float16
+    with np.errstate(all="ignore"):
+        scale = float(np.nanmax(np.abs(exp[np.isfinite(exp)]), initial=1.0))
+    rel = 2e-3 if low else 1e-4
+    return max(rtol, rel), max(atol, rel * 0.1 * max(1.0, scale))
+
+
+def _dtype_note(exp, val) -> str:
+    if exp.dtype.kind != val.dtype.kind and not ({exp.dtype.kind, val.dtype.kind} <= {"i", "u"}):
+        return f" (dtype: expected {exp.dtype}, got {val.dtype})"
+    return ""
+
+
+def _first_difference(exp, val, bad, where="") -> str:
+    """'expected a, got b' for a scalar; the first differing element of an array."""
+    note = _dtype_note(exp, val)
+    if exp.ndim == 0:
+        return f"expected {fmt(exp[()])}, got {fmt(val[()])}{where}{note}"
+    flat = int(np.argmax(bad.reshape(-1)))
+    idx = np.unravel_index(flat, exp.shape)
+    index = str(idx[0]) if len(idx) == 1 else "[" + ", ".join(str(int(i)) for i in idx) + "]"
+    n_bad, n = int(bad.sum()), exp.size
+    return (
+        f"first difference at index {index}{where}: expected {fmt(exp[idx])}, "
+        f"got {fmt(val[idx])} ({n_bad} of {n} element{'s' if n > 1 else ''} differ){note}"
+    )
 
 
 # ----------------------------------------------------------------- formatting helpers
@@ -253,16 +323,111 @@ def _explain(check: Check, case: Case, got) -> str | None:
     return None
 
 
+# ----------------------------------------------------------------- deadlines
+def time_limit_for(check: Check) -> float:
+    """Seconds allowed for the learner's calls: the check's own, $ML2LLM_CHECK_TIMEOUT, or
+    :data:`DEFAULT_TIME_LIMIT` (in that order)."""
+    if check.time_limit is not None:
+        return float(check.time_limit)
+    try:
+        return float(os.environ.get("ML2LLM_CHECK_TIMEOUT", DEFAULT_TIME_LIMIT))
+    except ValueError:
+        return DEFAULT_TIME_LIMIT
+
+
+def call_with_deadline(func: Callable[[], Any], seconds: float) -> Any:
+    """Return ``func()``, or raise :class:`CheckTimeout` once ``seconds`` have passed.
+
+    POSIX main thread: a ``SIGALRM`` interval timer (an outer timer is re-armed after).
+    Otherwise: a daemon thread and ``join(seconds)`` (the thread is abandoned on timeout).
+    """
+    if seconds is None or seconds <= 0 or seconds == float("inf"):
+        return func()
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        return _call_with_alarm(func, seconds)
+    return _call_in_thread(func, seconds)
+
+
+def _call_with_alarm(func, seconds):
+    def on_alarm(signum, frame):
+        raise CheckTimeout(seconds)
+
+    outer_handler = signal.signal(signal.SIGALRM, on_alarm)
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, 0)
+    start = time.monotonic()
+    outer_first = 0 < outer_delay < seconds
+    signal.setitimer(signal.ITIMER_REAL, outer_delay if outer_first else seconds)
+    outer_fired = False
+    try:
+        return func()
+    except CheckTimeout:
+        if outer_first:  # the outer deadline came first: hand the alarm to its owner
+            outer_fired = True
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, outer_handler)
+            if callable(outer_handler):
+                outer_handler(signal.SIGALRM, None)
+        raise
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, outer_handler)
+        if outer_delay > 0 and not outer_fired:
+            left = max(outer_delay - (time.monotonic() - start), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
+
+
+def _call_in_thread(func, seconds):
+    box: dict[str, Any] = {}
+
+    def target():
+        try:
+            box["value"] = func()
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="ml2llm-check", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise CheckTimeout(seconds)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
 # ----------------------------------------------------------------- running
-def run_check(check: Check, fn: Callable) -> CheckResult:
-    """Run ``check`` on the learner's ``fn``; never raises for learner errors."""
+def run_check(check: Check, fn: Callable, time_limit: float | None = None) -> CheckResult:
+    """Run ``check`` on the learner's ``fn``; never raises for learner errors.
+
+    ``time_limit`` (seconds, all cases together) overrides :func:`time_limit_for`.
+    """
     cases = check.get_cases()
     n = len(cases)
+    limit = time_limit_for(check) if time_limit is None else float(time_limit)
+    deadline = time.monotonic() + limit
+
+    def learner(call):
+        return call_with_deadline(call, max(deadline - time.monotonic(), 1e-3))
+
     for i, case in enumerate(cases):
         where = describe_case(check, case)
         expected = check.run(check.reference, case)
         try:
-            got = check.run(fn, case)
+            got = learner(lambda case=case: check.run(fn, case))
+        except CheckTimeout:
+            hint = (
+                "look for a loop whose stop condition is never met (a `while` that never "
+                "advances, a recursion without a base case)."
+            )
+            return CheckResult(
+                check.id,
+                "error",
+                i,
+                n,
+                f"{FAIL} {check.id}: {where} → did not return within {limit:g} s "
+                f"(time limit per check; set ML2LLM_CHECK_TIMEOUT to change it). Hint: {hint}",
+                hint,
+            )
         except NotImplementedError as exc:
             detail = str(exc) or "NotImplementedError"
             return CheckResult(
@@ -288,11 +453,11 @@ def run_check(check: Check, fn: Callable) -> CheckResult:
             check.assert_same(expected, got)
         except Mismatch as exc:
             hint = _explain(check, case, got) or case.hint or check.hint
-            detail = str(exc)
-            if detail == "values differ":
-                detail = f"expected {fmt(expected)}, got {fmt(got)}"
-            elif not detail.startswith("expected"):
-                detail = f"expected {fmt(expected)}, got {fmt(got)}: {detail}"
+            detail = str(exc) or "the value differs from the reference"
+            if not detail.startswith("expected"):
+                fe, fg = fmt(expected), fmt(got)
+                if "shape=" not in fe + fg and "len=" not in fe + fg and len(fe + fg) < 120:
+                    detail = f"expected {fe}, got {fg}: {detail}"
             return CheckResult(
                 check.id,
                 "failed",
@@ -301,7 +466,10 @@ def run_check(check: Check, fn: Callable) -> CheckResult:
                 f"{FAIL} {check.id}: {where} → {detail}. Hint: {hint}",
                 hint,
             )
-        name = _mutated(check, case, fn)
+        try:
+            name = learner(lambda case=case: _mutated(check, case, fn))
+        except CheckTimeout:
+            name = None
         if name is not None:
             hint = (
                 f"your function changed its input `{name}` in place; work on a copy "
