@@ -2,7 +2,9 @@
 
 A checkpoint is a folder ``<run>/checkpoint/`` with
 
-- ``model.safetensors`` — the weights (tied weights stored once);
+- ``model.safetensors`` + ``ml2llm_config.json`` — the model format of
+  :mod:`ml2llm.transformers.checkpoint` (tied weights stored once), so
+  ``load_model(<run>/checkpoint)`` works; a fine-tuning run stores only the trained tensors;
 - ``optimizer.safetensors`` — the optimizer's per-parameter tensors (AdamW's moments, step);
 - ``state.json`` — the run config, the model config, step, data position (the batch
   sampler's generator state), RNG states (python, numpy, torch, cuda), the loss history,
@@ -42,6 +44,14 @@ class CheckpointError(ValueError):
     """A checkpoint is missing, corrupt, or does not match the model being loaded."""
 
 
+class CheckpointWriteError(CheckpointError, OSError):
+    """Saving failed (full disk, read-only folder); the previous checkpoint is intact."""
+
+
+# what a damaged (hand-edited, truncated) field raises when it is used
+_DAMAGE = (ValueError, TypeError, KeyError, IndexError, AttributeError, RuntimeError, OverflowError)
+
+
 # ---------------------------------------------------------------------- helpers
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
@@ -49,6 +59,39 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _state_digest(meta: dict) -> str:
+    """SHA-256 of ``state.json``'s content (canonical JSON, without the digest itself)."""
+    text = json.dumps({k: v for k, v in meta.items() if k != "state_sha256"}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _non_finite(model) -> str | None:
+    """The name of the first floating-point tensor of ``model`` holding NaN or inf, or None."""
+    import torch
+
+    for name, t in model.state_dict().items():
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            return name
+    return None
+
+
+def _check_state_fields(meta: dict, ckpt: Path) -> None:
+    """Types of the fields a loader relies on (a hand edit can break any of them)."""
+
+    def bad(what):
+        raise CheckpointError(f"checkpoint {ckpt} is corrupt: state.json {what}")
+
+    step = meta.get("step", 0)
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        bad(f"has step={step!r}, expected a non-negative integer")
+    files = meta.get("files", {})
+    if not isinstance(files, dict) or not set(files) <= set(FILES[:2]):
+        bad("has a bad 'files' entry")
+    for key in ("config", "model_config", "history", "rng"):
+        if key in meta and not isinstance(meta[key], dict):
+            bad(f"has a bad {key!r} entry (expected a mapping)")
 
 
 def _fsync(path: Path) -> None:
@@ -135,6 +178,50 @@ def _optimizer_state_dict(tensors: dict, meta: dict) -> dict:
     return {"state": state, "param_groups": meta["param_groups"]}
 
 
+def _trainable(model) -> dict:
+    return {n: p for n, p in model.named_parameters() if p.requires_grad}
+
+
+def _save_weights(model, directory: Path, trainable_only: bool) -> None:
+    """The model format (:func:`ml2llm.transformers.checkpoint.save_model`), or only the
+    trainable tensors (fine-tuning: the LoRA adapters of any model, ours or Hugging Face's)."""
+    from safetensors.torch import save_file
+
+    from ml2llm.transformers.checkpoint import CONFIG, save_model
+
+    if trainable_only:
+        state = {n: p.detach().cpu().contiguous() for n, p in _trainable(model).items()}
+        save_file(state, str(directory / "model.safetensors"))
+    else:
+        save_model(model, directory)  # model.safetensors + ml2llm_config.json
+        _fsync(directory / CONFIG)
+
+
+def _load_weights(model, ckpt: Path, trainable_only: bool) -> None:
+    import torch
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from ml2llm.transformers.checkpoint import load_model_weights
+
+    try:
+        if not trainable_only:
+            load_model_weights(model, ckpt)
+            return
+        state, want = load_file(str(ckpt / "model.safetensors")), _trainable(model)
+        if set(state) != set(want):
+            raise ValueError(
+                f"missing {sorted(set(want) - set(state))[:3]}, "
+                f"unexpected {sorted(set(state) - set(want))[:3]}"
+            )
+        with torch.no_grad():
+            for name, value in state.items():
+                want[name].copy_(value)
+    except (SafetensorError, ValueError, RuntimeError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0][:200]
+        raise CheckpointError(f"checkpoint {ckpt} does not fit this model: {first}") from None
+
+
 # ---------------------------------------------------------------------- save / find / load
 def save_checkpoint(
     run_dir: str | Path,
@@ -143,20 +230,34 @@ def save_checkpoint(
     state: dict | None = None,
     scaler=None,
     data_generator=None,
+    trainable_only: bool = False,
 ) -> Path:
     """Atomically write ``<run_dir>/checkpoint`` and return its path. See the module docstring.
+
+    The weights are the model format of :mod:`ml2llm.transformers.checkpoint`; with
+    ``trainable_only`` only the parameters that require grad are stored (fine-tuning).
 
     ``state`` holds JSON-serialisable extras (step, config, history ...); RNG states are added
     here. The previous checkpoint stays intact if anything fails before the final rename.
     """
-    from safetensors.torch import save_file, save_model
+    from safetensors import SafetensorError
+    from safetensors.torch import save_file
+
+    from ml2llm.io import default_mode
 
     run_dir = Path(run_dir)
+    bad = _non_finite(unwrap(model))
+    if bad:
+        raise CheckpointError(
+            f"refusing to checkpoint non-finite weights ({bad} holds NaN or inf); "
+            f"the previous checkpoint in {run_dir} is kept"
+        )
     run_dir.mkdir(parents=True, exist_ok=True)
     final, old = run_dir / NAME, run_dir / f"{NAME}.old"
     tmp = Path(tempfile.mkdtemp(prefix=f".{NAME}.", suffix=".tmp", dir=run_dir))
     try:
-        save_model(unwrap(model), str(tmp / "model.safetensors"))
+        os.chmod(tmp, default_mode("dir"))  # mkdtemp makes it 0o700
+        _save_weights(unwrap(model), tmp, trainable_only)
         opt_meta = None
         if optimizer is not None:
             tensors, opt_meta = _optimizer_tensors(optimizer)
@@ -172,6 +273,7 @@ def save_checkpoint(
             rng=rng_state(data_generator),
             files={name: _sha256(tmp / name) for name in FILES[:2]},
         )
+        meta["state_sha256"] = _state_digest(meta)
         (tmp / "state.json").write_text(json.dumps(meta), encoding="utf-8")
         for name in FILES:
             _fsync(tmp / name)
@@ -181,6 +283,14 @@ def save_checkpoint(
             os.replace(final, old)
         os.replace(tmp, final)
         shutil.rmtree(old, ignore_errors=True)
+    except (OSError, SafetensorError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        from ml2llm.errors import one_line
+
+        raise CheckpointWriteError(
+            f"cannot write the checkpoint in {run_dir} ({one_line(exc)}); "
+            "the previous checkpoint is kept"
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -213,6 +323,13 @@ def read_state(ckpt: str | Path) -> dict:
         raise CheckpointError(
             f"checkpoint {ckpt} has version {meta.get('version')}, expected {VERSION}"
         )
+    digest = meta.pop("state_sha256", None)
+    if digest is not None and digest != _state_digest(meta):
+        raise CheckpointError(
+            f"checkpoint {ckpt} is corrupt: state.json does not match its checksum "
+            "(was it edited by hand?)"
+        )
+    _check_state_fields(meta, ckpt)
     for name, digest in meta.get("files", {}).items():
         path = ckpt / name
         if not path.is_file():
@@ -247,41 +364,123 @@ def load_checkpoint(
     data_generator=None,
     expected_model: dict | None = None,
     restore_rng: bool = True,
+    trainable_only: bool = False,
 ) -> dict:
     """Load weights (and optimizer, scaler, RNG and data position) in place; return ``state.json``.
+
+    Nothing is unpickled: tensors are safetensors, everything else JSON. ``trainable_only``
+    matches :func:`save_checkpoint`'s (only the parameters that require grad were stored).
 
     ``expected_model`` (e.g. ``cfg.model_dict() | {"vocab_size": V}``) is compared with the
     saved model config first, so a mismatch is reported by name rather than as a tensor error.
     """
     from safetensors import SafetensorError
-    from safetensors.torch import load_file, load_model
+    from safetensors.torch import load_file
 
     meta = read_state(run_dir)
     ckpt = Path(meta["path"])
     if expected_model is not None:
         check_compatible(meta, expected_model)
-    try:
-        missing, unexpected = load_model(
-            unwrap(model), str(ckpt / "model.safetensors"), strict=False
-        )
-    except (SafetensorError, RuntimeError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0][:200]
-        raise CheckpointError(f"checkpoint {ckpt} does not fit this model: {first}") from None
-    if missing or unexpected:
-        raise CheckpointError(
-            f"checkpoint {ckpt} does not fit this model: missing {sorted(missing)[:3]}, "
-            f"unexpected {sorted(unexpected)[:3]}"
-        )
+    _load_weights(unwrap(model), ckpt, trainable_only)
     if optimizer is not None and meta.get("optimizer") is not None:
         try:
             tensors = load_file(str(ckpt / "optimizer.safetensors"))
             optimizer.load_state_dict(_optimizer_state_dict(tensors, meta["optimizer"]))
-        except (SafetensorError, ValueError, KeyError, RuntimeError) as exc:
+        except (SafetensorError, *_DAMAGE) as exc:
             raise CheckpointError(
                 f"checkpoint {ckpt}: optimizer state does not fit ({exc})"
             ) from None
-    if scaler is not None and meta.get("scaler"):
-        scaler.load_state_dict(meta["scaler"])
-    if restore_rng and "rng" in meta:
-        set_rng_state(meta["rng"], data_generator)
+    try:
+        if scaler is not None and meta.get("scaler"):
+            scaler.load_state_dict(meta["scaler"])
+        if restore_rng and "rng" in meta:
+            set_rng_state(meta["rng"], data_generator)
+    except _DAMAGE as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(
+            f"checkpoint {ckpt} is corrupt: its RNG or loss-scaler state cannot be restored "
+            f"({first})"
+        ) from None
     return meta
+
+
+# ---------------------------------------------------------------------- one writer per run
+LOCK_NAME = ".lock"
+_HELD: dict[str, object] = {}  # resolved run dir -> open lock file of this process
+
+
+class RunLock:
+    """An exclusive lock on a run folder, so two processes never write one run at once.
+
+    ``fcntl.flock`` (``msvcrt.locking`` on Windows) on ``<run_dir>/.lock``: the operating
+    system drops it when the process dies, even by SIGKILL, so a stale lock cannot block the
+    next run. Re-entrant within one process (a notebook may build two trainers on one folder).
+    :meth:`acquire` raises :class:`CheckpointError` when another process holds it.
+    """
+
+    def __init__(self, run_dir: str | Path):
+        self.run_dir = Path(run_dir)
+        self.key = str(self.run_dir.resolve())
+
+    def acquire(self) -> RunLock:
+        if self.key in _HELD:
+            return self
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        path = self.run_dir / LOCK_NAME
+        fh = open(path, "a+")
+        try:
+            _lock_file(fh)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise CheckpointError(
+                f"{self.run_dir} is in use by another run ({holder}); wait for it to finish "
+                "or choose another out_dir"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        _HELD[self.key] = fh
+        return self
+
+    def release(self) -> None:
+        fh = _HELD.pop(self.key, None)
+        if fh is not None:
+            fh.close()  # closing the file drops the lock
+
+    @property
+    def held(self) -> bool:
+        return self.key in _HELD
+
+
+def _lock_file(fh) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def remove_orphans(run_dir: str | Path) -> list[Path]:
+    """Delete the temporary folders and files a killed save left in ``run_dir``.
+
+    Call it only while holding the :class:`RunLock` (another run's live temporary folder
+    looks the same). Returns what was removed.
+    """
+    run_dir = Path(run_dir)
+    removed = []
+    if not run_dir.is_dir():
+        return removed
+    for p in run_dir.glob(".*.tmp*"):
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed

@@ -15,6 +15,7 @@ What it does not do: nested configs, environment-variable interpolation, or unit
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import asdict, dataclass, fields
@@ -62,7 +63,8 @@ FIELD_HELP = {
     "device": "auto, cpu, cuda or mps",
     "dtype": "auto (bf16 on CUDA), float32, bfloat16 or float16 (with a loss scaler)",
     "compile": "torch.compile the model",
-    "resume": "continue from out_dir/checkpoint",
+    "resume": "continue from out_dir/checkpoint (an error if there is none)",
+    "resume_or_start": "continue from out_dir/checkpoint if there is one, else start a new run",
     "progress": "show the tqdm progress bar",
     "mlflow": "log params, metrics and the loss curve to MLflow",
     "mlflow_uri": "MLflow tracking URI (none = sqlite:///<out_dir>/mlflow.db)",
@@ -117,7 +119,8 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda | mps
     dtype: str = "auto"  # auto = bf16 on CUDA (fp16 + scaler without bf16), else float32
     compile: bool = False
-    resume: bool = False
+    resume: bool = False  # no checkpoint in out_dir is an error ...
+    resume_or_start: bool = False  # ... unless this is set: then a fresh start
     progress: bool = True
     mlflow: bool = False
     mlflow_uri: str | None = None  # None = sqlite:///<out_dir>/mlflow.db
@@ -148,6 +151,29 @@ class TrainConfig:
             if not ok:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is invalid: expected {expected}")
 
+        # types first: a YAML file or a Python caller can pass anything, the CLI only strings
+        types_ = _field_types()
+        for f in fields(self):
+            tp, optional = _base_type(types_[f.name])
+            value = getattr(self, f.name)
+            if value is None and optional:
+                continue
+            if tp is float:
+                need(
+                    isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                    and math.isfinite(value),
+                    f.name,
+                    "a finite number",
+                )
+            elif tp is int:
+                need(isinstance(value, int) and not isinstance(value, bool), f.name, "an integer")
+            elif tp is bool:
+                need(isinstance(value, bool), f.name, "true or false")
+            elif tp is str:
+                need(isinstance(value, str), f.name, "a string")
+        need(self.out_dir.strip() != "", "out_dir", "a folder name (not empty)")
+        need(self.data is None or self.data.strip() != "", "data", "a file name or none")
         need(self.model in MODEL_TYPES, "model", f"one of {', '.join(MODEL_TYPES)}")
         need(self.tokenizer in TOKENIZERS, "tokenizer", f"one of {', '.join(TOKENIZERS)}")
         need(self.schedule in SCHEDULES, "schedule", f"one of {', '.join(SCHEDULES)}")
@@ -194,7 +220,13 @@ class TrainConfig:
             "a positive integer or none",
         )
         need(self.sample_tokens >= 0, "sample_tokens", "a non-negative integer")
-        need(self.seed >= 0, "seed", "a non-negative integer")
+        need(0 <= self.seed < 2**32, "seed", "an integer in [0, 2**32)")
+        need(
+            self.max_steps <= 10**12 and self.warmup_steps <= 10**12,
+            "max_steps" if self.max_steps > 10**12 else "warmup_steps",
+            "at most 10**12",
+        )
+        need(self.bpe_vocab_size <= 1 << 20, "bpe_vocab_size", "at most 2**20")
         need(self.peak_flops is None or self.peak_flops > 0, "peak_flops", "a positive number")
         return self
 
@@ -244,20 +276,31 @@ def coerce(name: str, value):
         if tp is int:
             if isinstance(value, bool):
                 raise ValueError
-            if isinstance(value, float) and value.is_integer():
+            if isinstance(value, float):
+                if not value.is_integer():  # 1.5 or inf: never truncate silently
+                    raise ValueError
                 return int(value)
             if isinstance(value, str) and "e" in value.lower():
                 as_float = float(value)
                 if as_float.is_integer():
                     return int(as_float)
+            if not isinstance(value, (int, str)):
+                raise ValueError
             return int(value)
         if tp is float:
-            if isinstance(value, bool):
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 raise ValueError
-            return float(value)
+            out = float(value)
+            if not math.isfinite(out):
+                raise ValueError
+            return out
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ValueError  # a YAML list or mapping where a name is expected
         return str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}={value!r} is invalid: expected {tp.__name__}") from None
+    except (TypeError, ValueError, OverflowError):
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        finite = " (finite)" if tp is float else ""
+        raise ConfigError(f"{name}={shown} is invalid: expected {tp.__name__}{finite}") from None
 
 
 def parse_overrides(args: list[str] | None) -> dict:

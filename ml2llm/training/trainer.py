@@ -28,13 +28,16 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ml2llm.io import atomic_write_text
 from ml2llm.training.checkpoint import (
     CheckpointError,
+    RunLock,
     find_checkpoint,
+    read_state,
+    remove_orphans,
     load_checkpoint,
     save_checkpoint,
     unwrap,
@@ -48,11 +51,31 @@ from ml2llm.training.models import (
     flops_per_token,
     peak_flops_for,
 )
-from ml2llm.training.optim import build_optimizer, lr_at
+from ml2llm.training.optim import apply_gradients, build_optimizer, lr_at, set_lr
 
 
 class TrainingError(ValueError):
-    """The run cannot start: bad device, unwritable output folder, unusable data ..."""
+    """The run cannot start or continue: bad device, unwritable output folder, unusable
+    data, another run holding the folder, a loss that became NaN ..."""
+
+
+class _Diverged(Exception):
+    """Internal: the loss became non-finite (turned into :class:`TrainingError`)."""
+
+
+def checkpoint_step(run_dir) -> int:
+    """The step of the checkpoint in ``run_dir`` (raises :class:`CheckpointError` if none)."""
+    return read_state(run_dir)["step"]
+
+
+def default_prompt(tokenizer) -> str:
+    """A newline when the tokenizer knows it, else its first token (data without newlines)."""
+    try:
+        if tokenizer.encode("\n"):
+            return "\n"
+    except (ValueError, KeyError):
+        pass
+    return tokenizer.decode([0])
 
 
 # ---------------------------------------------------------------------- environment
@@ -245,16 +268,31 @@ class Trainer:
     """
 
     def __init__(self, cfg: TrainConfig, text: str | None = None, log=print):
-        import torch
-
         self.cfg = cfg = cfg.validate()
         self.log = log
         self.dist = setup_distributed(cfg.device)
         self.device = resolve_device(cfg.device, self.dist.local_rank)
         self.dtype = resolve_dtype(cfg.dtype, self.device)
         self.out_dir = Path(cfg.out_dir)
+        self._lock = RunLock(self.out_dir)
         if self.dist.is_main:
             check_writable(self.out_dir)
+            # one writer per run folder: a second `pretrain` on it is refused, not corrupted
+            self._lock.acquire()
+            try:
+                self._init_rest(text)
+            except BaseException:
+                self._lock.release()
+                raise
+        else:
+            self._init_rest(text)
+
+    def _init_rest(self, text) -> None:
+        import torch
+
+        cfg = self.cfg
+        if self.dist.is_main:
+            remove_orphans(self.out_dir)  # what a SIGKILL during a save left behind
             # imported now so that a Ctrl-C can never land in the middle of this import later
             import matplotlib.backends.backend_agg  # noqa: F401
         # data: tokenised once, by the main process
@@ -301,7 +339,7 @@ class Trainer:
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == "float16")
         self.step = 0
         self.losses, self.evals, self.samples = [], [], []
-        if cfg.resume:
+        if cfg.resume or cfg.resume_or_start:
             self._resume()
         self.model = self.raw_model
         if cfg.compile:
@@ -329,7 +367,13 @@ class Trainer:
         try:
             find_checkpoint(self.out_dir)
         except CheckpointError:
-            self.log(f"no checkpoint in {self.out_dir}: starting from scratch")
+            if not self.cfg.resume_or_start:
+                raise TrainingError(
+                    f"resume: there is no checkpoint in {self.out_dir} to continue; drop "
+                    "--resume to start a new run (or pass --resume_or_start)"
+                ) from None
+            if self.dist.is_main:
+                self.log(f"no checkpoint in {self.out_dir}: starting a new run")
             return
         meta = load_checkpoint(
             self.out_dir,
@@ -339,11 +383,18 @@ class Trainer:
             self.batches.generator,
             expected_model=self._expected_model(),
         )
+        if "step" not in meta:
+            raise CheckpointError(f"checkpoint {meta['path']} is corrupt: state.json has no step")
         self.step = int(meta["step"])
         hist = meta.get("history", {})
-        self.losses = [tuple(x) for x in hist.get("losses", [])]
-        self.evals = list(hist.get("evals", []))
-        self.samples = [tuple(x) for x in hist.get("samples", [])]
+        try:
+            self.losses = [tuple(x) for x in hist.get("losses", [])]
+            self.evals = [dict(e, step=int(e["step"])) for e in hist.get("evals", [])]
+            self.samples = [tuple(x) for x in hist.get("samples", [])]
+        except (TypeError, ValueError, KeyError) as exc:
+            raise CheckpointError(
+                f"checkpoint {meta['path']} is corrupt: bad loss history in state.json ({exc})"
+            ) from None
         if self.dist.is_main:
             self.log(f"resumed from {meta['path']} at step {self.step}")
 
@@ -414,11 +465,17 @@ class Trainer:
         return out
 
     def sample(
-        self, max_new_tokens: int | None = None, prompt: str = "\n", seed: int = 0, **kwargs
+        self, max_new_tokens: int | None = None, prompt: str | None = None, seed: int = 0, **kwargs
     ) -> str:
-        """A text sample from the current weights (temperature 0.8, top-k 200 by default)."""
+        """A text sample from the current weights (temperature 0.8, top-k 200 by default).
+
+        ``prompt=None`` starts from a newline, or from the first character of the training
+        text when the data has no newline (a char vocabulary then lacks ``"\\n"``).
+        """
         from ml2llm.training.sampling import sample_text
 
+        if prompt is None:
+            prompt = default_prompt(self.tokenizer)
         n = self.cfg.sample_tokens if max_new_tokens is None else max_new_tokens
         kwargs.setdefault("temperature", 0.8)
         kwargs.setdefault("top_k", 200)
@@ -450,25 +507,19 @@ class Trainer:
 
     def train_step(self):
         """LR for this step, forward/backward, clip, optimizer step. Returns (loss, grad_norm)."""
-        import torch
-
-        lr = lr_at(self.step, self.cfg)
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
+        set_lr(self.optimizer, lr_at(self.step, self.cfg))
         loss = self.forward_backward()
-        norm = None
-        if self.cfg.grad_clip > 0:
-            self.scaler.unscale_(self.optimizer)
-            norm = torch.nn.utils.clip_grad_norm_(self.raw_model.parameters(), self.cfg.grad_clip)
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
-        self.optimizer.zero_grad(set_to_none=True)
+        norm = apply_gradients(
+            self.optimizer, self.raw_model.parameters(), self.cfg.grad_clip, self.scaler
+        )
         self.step += 1
         return loss, norm
 
     # -- the loop ---------------------------------------------------------------------------
     def _evaluate(self, tracker) -> None:
         losses = self.estimate_loss()
+        if not all(math.isfinite(v) for v in losses.values()):
+            self._diverged(f"the evaluation loss is {losses['val']}")
         entry = {"step": self.step, "train": losses["train"], "val": losses["val"]}
         self.evals.append(entry)
         line = f"step {self.step}: train loss {losses['train']:.4f}, val loss {losses['val']:.4f}"
@@ -504,6 +555,9 @@ class Trainer:
         mfu = None
         self._stop_requested = False
         previous_handler = self._install_sigint_handler()
+        if main:
+            self._lock.acquire()  # held until this call ends (re-entrant in this process)
+        diverged = None
         try:
             while self.step < end:
                 if self._should_stop():
@@ -520,7 +574,7 @@ class Trainer:
                 if record or self.device.type == "cpu":
                     value = float(loss)
                     if not math.isfinite(value):
-                        self._emit(f"step {self.step}: loss is {value}; check the LR and grad_clip")
+                        self._diverged(f"the training loss is {value}")
                     if record:
                         self.losses.append((self.step, value))
                 dt = time.perf_counter() - t0
@@ -550,6 +604,8 @@ class Trainer:
                     self.save()
             if self.step == cfg.max_steps and main and not self._evaluated_at(self.step):
                 self._evaluate(tracker)
+        except _Diverged as exc:
+            diverged = str(exc)
         except KeyboardInterrupt:
             interrupted = True
             self.optimizer.zero_grad(set_to_none=True)
@@ -561,7 +617,15 @@ class Trainer:
             if bar is not None:
                 bar.close()
             self._bar = None
-        self.save()
+        if diverged is not None:
+            # the weights are NaN/inf: never checkpoint them, keep the last good checkpoint
+            tracker.close()
+            self._lock.release()
+            raise TrainingError(diverged)
+        try:
+            self.save()
+        finally:
+            self._lock.release()
         self._barrier()
         tracker.artifact(self.out_dir / "loss_curve.png")
         tracker.close()
@@ -621,6 +685,17 @@ class Trainer:
         dist.all_reduce(flag, op=dist.ReduceOp.MAX)
         return bool(flag.item() > 0)
 
+    def _diverged(self, what: str):
+        """Stop the run: a non-finite loss means the weights are (about to be) NaN."""
+        try:
+            kept = f"the last checkpoint (step {int(checkpoint_step(self.out_dir))}) is kept"
+        except CheckpointError:
+            kept = "no checkpoint was written"
+        raise _Diverged(
+            f"training diverged at step {self.step}: {what} (lr={self.cfg.lr:g}); {kept}. "
+            "Lower --lr, raise --warmup_steps or set --grad_clip"
+        )
+
     def _evaluated_at(self, step: int) -> bool:
         return bool(self.evals) and self.evals[-1]["step"] == step
 
@@ -638,7 +713,8 @@ class Trainer:
         return self._bar
 
     def close(self) -> None:
-        """Leave the process group (call once at the end of a torchrun script)."""
+        """Release the run folder and leave the process group (call once at the end)."""
+        self._lock.release()
         if self.dist.enabled:
             import torch.distributed as dist
 
@@ -657,8 +733,15 @@ def load_run(run_dir: str | Path, device="cpu"):
 
     run_dir = Path(run_dir)
     state = read_state(run_dir)
-    cfg = TrainConfig(**state["config"])
-    model = build_model(cfg, state["model_config"]["vocab_size"])
+    try:
+        known = {f.name for f in fields(TrainConfig)}
+        cfg = TrainConfig(**{k: v for k, v in state["config"].items() if k in known})
+        vocab_size = int(state["model_config"]["vocab_size"])
+        model = build_model(cfg, vocab_size)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CheckpointError(
+            f"checkpoint {state['path']} is corrupt: state.json has no usable run config ({exc})"
+        ) from None
     load_checkpoint(run_dir, model, restore_rng=False, expected_model=state["model_config"])
     ckpt = Path(state["path"])
     tok_path = next(
