@@ -1,6 +1,8 @@
 """The learner's progress: which checks pass, per project, and the dated progress log.
 
-State lives in ``.ml2llm/progress.json`` (git-ignored, written atomically). The human log is
+State lives in ``.ml2llm/progress.json`` (git-ignored, written atomically). A damaged file
+(invalid JSON, binary, a folder, the wrong shape) is a ``ValueError`` naming it, which the CLI
+prints as one line. The human log is
 ``PROGRESS_LOG.md``, to which :func:`append_log_entry` adds dated entries.
 """
 
@@ -24,13 +26,24 @@ def load_progress(path: Path | None = None) -> dict:
     path = path or progress_path()
     if not path.exists():
         return {"projects": {}}
+    fix = "; delete it to start over"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"progress file {path} is not valid JSON ({exc}); delete it to start over"
-        ) from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
+        why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        raise ValueError(f"progress file {path} is not valid JSON ({why}){fix}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"progress file {path} is not UTF-8 text (binary?){fix}") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read progress file {path}: {exc.strerror or exc}{fix}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"progress file {path} is not a JSON object{fix}")
     data.setdefault("projects", {})
+    projects = data["projects"]
+    if not isinstance(projects, dict) or not all(
+        isinstance(v, dict) and isinstance(v.get("checks", {}), dict) for v in projects.values()
+    ):
+        raise ValueError(f"progress file {path} has a damaged 'projects' entry{fix}")
     return data
 
 

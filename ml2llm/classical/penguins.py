@@ -13,11 +13,14 @@
   importable and actually fit a 3-class problem, wrapping binary-only ones in one-vs-rest and
   falling back to scikit-learn's equivalent when a module is missing or broken.
 - :func:`save_model` / :func:`load_model` store a fitted pipeline as **JSON** (parameters and
-  fitted arrays, no code). Loading only rebuilds classes from an allow-list of modules
-  (``ml2llm.``, ``sklearn.``) by setting their attributes; it never unpickles, so opening a
-  file cannot run code from it. It can still hold wrong numbers: only load models you made,
-  and compare the SHA-256 printed in the model card.
-- :func:`predict` validates a table, predicts the good rows and reports the bad ones.
+  fitted arrays, no code). Loading rebuilds only the estimator classes named in
+  :data:`ALLOWED_CLASSES` (an explicit list, not a module prefix), sets only plain attribute
+  names that do not replace a method, refuses nesting deeper than 100 levels and checks that
+  the pipeline has steps; it never unpickles, so opening a file cannot run code from it.
+  A tampered file is a ``ValueError`` naming it. It can still hold wrong numbers: only load
+  models you made, and compare the SHA-256 printed in the model card.
+- :func:`predict` validates a table, predicts the good rows and reports the bad ones (also
+  measurements far outside the training data's range, :func:`range_problem`).
 
 Not here: the exploration and model selection themselves (they are in the notebook), sparse
 data, and models whose fitted state holds objects other than arrays, numbers, strings,
@@ -28,8 +31,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import json
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +56,7 @@ __all__ = [
     "make_pipeline",
     "model_card",
     "predict",
+    "range_problem",
     "save_model",
     "validate_rows",
     "value_problem",
@@ -65,9 +71,20 @@ SCHEMA = {
     **{c: "positive number or empty" for c in NUMERIC},
     **{c: "one of " + ", ".join(v) + " or empty" for c, v in CATEGORICAL.items()},
 }
+#: Smallest and largest value of each measurement among the 344 training penguins.
+OBSERVED_RANGES = {
+    "bill_length_mm": (32.1, 59.6),
+    "bill_depth_mm": (13.1, 21.5),
+    "flipper_length_mm": (172.0, 231.0),
+    "body_mass_g": (2700.0, 6300.0),
+}
+#: :func:`predict` rejects a measurement below half the observed minimum or above twice the
+#: observed maximum: no penguin is that size, so the model would only extrapolate (a body mass
+#: of 1e308 g would get a confident answer). The schema itself (:func:`value_problem`) only
+#: asks for a positive number.
+PLAUSIBLE_FACTOR = 2.0
 FORMAT = "ml2llm-model-json"
 FORMAT_VERSION = 1
-ALLOWED_MODULES = ("ml2llm.", "sklearn.")
 
 
 class SchemaError(ValueError):
@@ -150,11 +167,32 @@ def value_problem(column, value):
     return None
 
 
-def validate_rows(df):
+def range_problem(column, value):
+    """Why the measurement ``value`` is implausible for a penguin (a message), or None.
+
+    Only for values that already satisfy :func:`value_problem`; categorical columns and
+    missing values are never out of range.
+    """
+    if column not in OBSERVED_RANGES or _is_missing(value):
+        return None
+    lo, hi = OBSERVED_RANGES[column]
+    lo, hi = lo / PLAUSIBLE_FACTOR, hi * PLAUSIBLE_FACTOR
+    x = float(value)
+    if not lo <= x <= hi:
+        return (
+            f"{column}={value!r} is outside the plausible range [{lo:g}, {hi:g}] "
+            f"(the training penguins span {OBSERVED_RANGES[column][0]:g} to "
+            f"{OBSERVED_RANGES[column][1]:g})"
+        )
+    return None
+
+
+def validate_rows(df, check_ranges=False):
     """Split ``df`` into valid rows (clean dtypes) and a list of :class:`RowError`.
 
     Raises :class:`SchemaError` when a required column is missing or ``df`` is not a table.
-    Extra columns (``species``, ``year``, ids …) are ignored.
+    Extra columns (``species``, ``year``, ids …) are ignored. ``check_ranges=True`` also
+    rejects measurements outside the plausible range (:func:`range_problem`).
     """
     import pandas as pd
 
@@ -169,7 +207,7 @@ def validate_rows(df):
     for idx, row in zip(df.index, df[FEATURES].itertuples(index=False, name=None)):
         problems, clean = [], {}
         for col, v in zip(FEATURES, row):
-            msg = value_problem(col, v)
+            msg = value_problem(col, v) or (range_problem(col, v) if check_ranges else None)
             if msg:
                 problems.append(msg)
             elif _is_missing(v):
@@ -341,7 +379,56 @@ def candidate_models(smoke_test=True):
 
 
 # ----------------------------------------------------------------- safe JSON format
-def _encode(obj, path="model"):
+# Every class a model file may rebuild, by its public import path. Nothing else is ever
+# created from a file: no module prefix check, no attribute walking (``ml2llm.x:os.system``).
+ALLOWED_CLASSES = (
+    "sklearn.pipeline:Pipeline",
+    "sklearn.compose:ColumnTransformer",
+    "sklearn.multiclass:OneVsRestClassifier",
+    "sklearn.preprocessing:LabelBinarizer",
+    "sklearn.preprocessing:StandardScaler",
+    "sklearn.preprocessing:OneHotEncoder",
+    "sklearn.impute:SimpleImputer",
+    "sklearn.linear_model:LogisticRegression",
+    "sklearn.svm:SVC",
+    "sklearn.svm:LinearSVC",
+    "sklearn.tree:DecisionTreeClassifier",
+    "ml2llm.classical.preprocessing:StandardScaler",
+    "ml2llm.classical.preprocessing:MinMaxScaler",
+    "ml2llm.classical.preprocessing:OneHotEncoder",
+    "ml2llm.classical.preprocessing:OrdinalEncoder",
+    "ml2llm.classical.preprocessing:SimpleImputer",
+    "ml2llm.classical.logistic_regression:LogisticRegression",
+    "ml2llm.classical.softmax_regression:SoftmaxRegression",
+    "ml2llm.classical.tree:Tree",
+    "ml2llm.classical.tree:DecisionTreeClassifier",
+    "ml2llm.classical.tree:DecisionTreeRegressor",
+    "ml2llm.classical.forest:RandomForestClassifier",
+    "ml2llm.classical.boosting:GradientBoostingClassifier",
+    "ml2llm.classical.boosting:GradientBoostingRegressor",
+    "ml2llm.classical.svm:LinearSVM",
+    "ml2llm.classical.svm:KernelSVM",
+)
+_MAX_DEPTH = 100  # a real pipeline nests about 15 levels
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DTYPE_KINDS = "biufUS"
+
+
+def _allowed_classes() -> dict:
+    """``{"module:QualName" as saved: class}`` for :data:`ALLOWED_CLASSES` that import."""
+    found = {}
+    for spec in ALLOWED_CLASSES:
+        module, name = spec.split(":")
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):  # an optional estimator that is not there
+            continue
+        found[f"{cls.__module__}:{cls.__qualname__}"] = cls
+    return found
+
+
+def _encode(obj, path="model", allowed=None):
+    allowed = _allowed_classes() if allowed is None else allowed
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, int) and not isinstance(obj, bool):
@@ -349,7 +436,7 @@ def _encode(obj, path="model"):
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else {"__float__": repr(obj)}
     if isinstance(obj, np.generic):
-        return {"__npscalar__": obj.dtype.str, "value": _encode(obj.item(), path)}
+        return {"__npscalar__": obj.dtype.str, "value": _encode(obj.item(), path, allowed)}
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind in "biuf":
             data = obj.ravel().tolist()
@@ -357,7 +444,7 @@ def _encode(obj, path="model"):
                 data = [v if math.isfinite(v) else {"__float__": repr(v)} for v in data]
             return {"__ndarray__": data, "dtype": obj.dtype.str, "shape": list(obj.shape)}
         if obj.dtype.kind in "OUS":
-            items = [_encode(v, f"{path}[]") for v in obj.ravel().tolist()]
+            items = [_encode(v, f"{path}[]", allowed) for v in obj.ravel().tolist()]
             return {
                 "__ndarray__": items,
                 "dtype": "object" if obj.dtype.kind == "O" else obj.dtype.str,
@@ -365,74 +452,141 @@ def _encode(obj, path="model"):
             }
         raise TypeError(f"cannot save {path}: arrays of dtype {obj.dtype} are not supported")
     if isinstance(obj, list):
-        return [_encode(v, f"{path}[{i}]") for i, v in enumerate(obj)]
+        return [_encode(v, f"{path}[{i}]", allowed) for i, v in enumerate(obj)]
     if isinstance(obj, tuple):
-        return {"__tuple__": [_encode(v, f"{path}[{i}]") for i, v in enumerate(obj)]}
+        return {"__tuple__": [_encode(v, f"{path}[{i}]", allowed) for i, v in enumerate(obj)]}
     if isinstance(obj, dict):
         return {
-            "__dict__": [[_encode(k, path), _encode(v, f"{path}[{k!r}]")] for k, v in obj.items()]
+            "__dict__": [
+                [_encode(k, path, allowed), _encode(v, f"{path}[{k!r}]", allowed)]
+                for k, v in obj.items()
+            ]
         }
     if isinstance(obj, slice):
         return {"__slice__": [obj.start, obj.stop, obj.step]}
     cls = type(obj)
     qual = f"{cls.__module__}:{cls.__qualname__}"
-    if (
-        cls.__module__.startswith(ALLOWED_MODULES)
-        and hasattr(obj, "__dict__")
-        and "<locals>" not in qual
-    ):
+    if allowed.get(qual) is cls and hasattr(obj, "__dict__"):
         return {
             "__object__": qual,
-            "state": {k: _encode(v, f"{path}.{k}") for k, v in vars(obj).items()},
+            "state": {k: _encode(v, f"{path}.{k}", allowed) for k, v in vars(obj).items()},
         }
     raise TypeError(
         f"cannot save {path}: objects of type {qual} are not supported by the JSON format "
-        f"(only arrays, numbers, strings, containers and classes from {', '.join(ALLOWED_MODULES)})"
+        "(only arrays, numbers, strings, containers and the estimators in ALLOWED_CLASSES)"
     )
 
 
-def _decode(obj):
+def _check_field(cls, key) -> None:
+    """A saved attribute must be a plain name that does not replace a method or property."""
+    if not isinstance(key, str) or not _NAME.match(key) or key.startswith("__"):
+        raise ValueError(f"refusing attribute {key!r} of {cls.__name__}: not a plain name")
+    attr = inspect.getattr_static(cls, key, None)
+    if attr is not None and (callable(attr) or hasattr(attr, "__get__")):
+        raise ValueError(f"refusing attribute {key!r} of {cls.__name__}: it would replace a method")
+
+
+def _dtype(spec):
+    if spec == "object":
+        return None
+    dt = np.dtype(str(spec))
+    if dt.kind not in _DTYPE_KINDS:
+        raise ValueError(f"array dtype {spec!r} is not allowed")
+    return dt
+
+
+def _decode(obj, allowed=None, depth=0):
+    allowed = _allowed_classes() if allowed is None else allowed
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"nested deeper than {_MAX_DEPTH} levels")
+    d = depth + 1
     if isinstance(obj, list):
-        return [_decode(v) for v in obj]
+        return [_decode(v, allowed, d) for v in obj]
     if not isinstance(obj, dict):
         return obj
     if "__float__" in obj:
-        return float(obj["__float__"])
+        return float(str(obj["__float__"]))
     if "__npscalar__" in obj:
-        return np.dtype(obj["__npscalar__"]).type(_decode(obj["value"]))
+        dt = _dtype(obj["__npscalar__"])
+        if dt is None:
+            raise ValueError("an object numpy scalar is not allowed")
+        return dt.type(_decode(obj["value"], allowed, d))
     if "__ndarray__" in obj:
-        dtype = obj["dtype"]
-        if dtype == "object":
-            arr = np.empty(len(obj["__ndarray__"]), dtype=object)
-            arr[:] = [_decode(v) for v in obj["__ndarray__"]]
-            return arr.reshape(obj["shape"])
-        data = [_decode(v) for v in obj["__ndarray__"]]
-        return np.array(data, dtype=np.dtype(dtype)).reshape(obj["shape"])
+        items, shape = obj["__ndarray__"], obj["shape"]
+        if not isinstance(items, list) or not isinstance(shape, list):
+            raise ValueError("an array needs a list of values and a shape")
+        dt = _dtype(obj["dtype"])
+        if dt is None:
+            arr = np.empty(len(items), dtype=object)
+            arr[:] = [_decode(v, allowed, d) for v in items]
+            return arr.reshape(shape)
+        data = [_decode(v, allowed, d) for v in items]
+        return np.array(data, dtype=dt).reshape(shape)
     if "__tuple__" in obj:
-        return tuple(_decode(v) for v in obj["__tuple__"])
+        return tuple(_decode(v, allowed, d) for v in obj["__tuple__"])
     if "__dict__" in obj:
-        return {_hashable(_decode(k)): _decode(v) for k, v in obj["__dict__"]}
+        return {
+            _hashable(_decode(k, allowed, d)): _decode(v, allowed, d) for k, v in obj["__dict__"]
+        }
     if "__slice__" in obj:
-        return slice(*obj["__slice__"])
+        parts = obj["__slice__"]
+        if not (isinstance(parts, list) and len(parts) == 3):
+            raise ValueError("a slice needs [start, stop, step]")
+        if not all(p is None or (isinstance(p, int) and not isinstance(p, bool)) for p in parts):
+            raise ValueError("slice bounds must be integers or null")
+        return slice(*parts)
     if "__object__" in obj:
-        module, _, qual = obj["__object__"].partition(":")
-        if not module.startswith(ALLOWED_MODULES):
-            raise ValueError(
-                f"refusing to load class {obj['__object__']}: not in {ALLOWED_MODULES}"
-            )
-        target = importlib.import_module(module)
-        for part in qual.split("."):
-            target = getattr(target, part)
-        if not isinstance(target, type):
-            raise ValueError(f"refusing to load {obj['__object__']}: not a class")
-        inst = target.__new__(target)
-        inst.__dict__.update({k: _decode(v) for k, v in obj["state"].items()})
+        name = obj["__object__"]
+        cls = allowed.get(name) if isinstance(name, str) else None
+        if cls is None:
+            raise ValueError(f"refusing to load class {name}: not in the allow-list")
+        state = obj.get("state")
+        if not isinstance(state, dict):
+            raise ValueError(f"{name} needs a 'state' mapping")
+        for key in state:
+            _check_field(cls, key)
+        inst = cls.__new__(cls)
+        inst.__dict__.update({k: _decode(v, allowed, d) for k, v in state.items()})
         return inst
     raise ValueError(f"unknown entry in model file: keys {sorted(obj)}")
 
 
 def _hashable(k):
     return tuple(k) if isinstance(k, list) else k
+
+
+def _check_structure(model) -> None:
+    """What a pipeline needs to predict at all: steps, a final estimator with ``predict``."""
+    from sklearn.pipeline import Pipeline
+
+    if not hasattr(model, "predict"):
+        raise ValueError(f"the saved object is a {type(model).__name__}, not a model")
+    _check_structure_part(model)
+    if isinstance(model, Pipeline) and not hasattr(model.steps[-1][1], "predict"):
+        raise ValueError("the pipeline's last step cannot predict")
+
+
+def _check_structure_part(est) -> None:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(est, Pipeline):
+        steps = getattr(est, "steps", None)
+        if not isinstance(steps, list) or not steps:
+            raise ValueError("a pipeline has no steps")
+        for step in steps:
+            if not (isinstance(step, tuple) and len(step) == 2 and isinstance(step[0], str)):
+                raise ValueError("a pipeline step must be a (name, estimator) pair")
+            if step[1] not in (None, "passthrough"):
+                _check_structure_part(step[1])
+    elif isinstance(est, ColumnTransformer):
+        for part in getattr(est, "transformers_", getattr(est, "transformers", [])):
+            if not (isinstance(part, tuple) and len(part) == 3):
+                raise ValueError("a column transformer entry must be (name, transformer, columns)")
+            if part[1] not in ("drop", "passthrough"):
+                _check_structure_part(part[1])
+    elif not (hasattr(est, "transform") or hasattr(est, "predict")):
+        raise ValueError(f"{type(est).__name__} is neither a transformer nor a model")
 
 
 def _versions():
@@ -464,15 +618,18 @@ def save_model(model, path, metadata=None):
 def load_model(path, expected_sha256=None):
     """Rebuild a model saved by :func:`save_model`; returns ``(model, metadata)``.
 
-    Only classes from ``ml2llm.`` and ``sklearn.`` are created, by setting attributes (no
-    unpickling, no code from the file). Pass ``expected_sha256`` (from the model card) to
+    Only the classes in :data:`ALLOWED_CLASSES` are created, by setting validated attributes
+    (no unpickling, no code from the file); anything else is a ``ValueError`` naming ``path``. Pass ``expected_sha256`` (from the model card) to
     refuse a file that changed. Warns when the scikit-learn version differs from the one
     that saved it.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a JSON model file (not UTF-8 text)") from None
     if expected_sha256 is not None:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if digest != expected_sha256:
@@ -485,13 +642,15 @@ def load_model(path, expected_sha256=None):
         raise ValueError(
             f"{path} is not a JSON model file ({exc.msg} at line {exc.lineno})"
         ) from None
+    except RecursionError:
+        raise ValueError(f"{path} is not a model file: nested too deeply") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f"{path} is not an {FORMAT} file")
     if doc.get("format_version") != FORMAT_VERSION:
         raise ValueError(
             f"{path} has format_version {doc.get('format_version')}, expected {FORMAT_VERSION}"
         )
-    saved = doc.get("versions", {})
+    saved = doc.get("versions") if isinstance(doc.get("versions"), dict) else {}
     if saved.get("scikit-learn") != _versions()["scikit-learn"]:
         warnings.warn(
             f"{path} was saved with scikit-learn {saved.get('scikit-learn')}, this is "
@@ -499,7 +658,14 @@ def load_model(path, expected_sha256=None):
             UserWarning,
             stacklevel=2,
         )
-    return _decode(doc["model"]), doc.get("metadata", {})
+    try:
+        model = _decode(doc.get("model"))
+        _check_structure(model)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ValueError(f"{path} is not a usable model file: {why}") from None
+    metadata = doc.get("metadata", {})
+    return model, metadata if isinstance(metadata, dict) else {}
 
 
 # ----------------------------------------------------------------- predict
@@ -509,11 +675,12 @@ def predict(model, df):
     Returns a DataFrame indexed like ``df`` with columns ``species`` (the prediction, or
     None for a rejected row), ``confidence`` (the predicted class's probability when the
     model has ``predict_proba``, else NaN) and ``error`` (empty for good rows, else why the
-    row was rejected). Raises :class:`SchemaError` when a column is missing.
+    row was rejected, including a measurement outside the plausible range of
+    :data:`OBSERVED_RANGES`). Raises :class:`SchemaError` when a column is missing.
     """
     import pandas as pd
 
-    good, errors = validate_rows(df)
+    good, errors = validate_rows(df, check_ranges=True)
     out = pd.DataFrame(index=df.index)
     out["species"] = None
     out["confidence"] = np.nan

@@ -10,9 +10,14 @@
 Exit codes: 0 every row predicted; 1 some rows rejected (the others are still predicted);
 2 unusable input (missing file or column, not a model file, wrong checksum): one line on stderr.
 
-Trust: the model file is JSON read without unpickling, and only ``ml2llm``/``sklearn`` classes
-are rebuilt from it, so opening it cannot run code; still only use model files you made
-(``--sha256`` refuses a file whose checksum differs from the one in its model card).
+Rows with a measurement far outside the training penguins' range (half the smallest to twice
+the largest, e.g. a body mass of 1e308 g) are rejected like other bad rows.
+
+Trust: the model file is JSON read without unpickling, and only the estimator classes in
+``ml2llm.classical.penguins.ALLOWED_CLASSES`` are rebuilt from it, so opening it cannot run
+code; a tampered file (unknown class, empty pipeline, absurd nesting) is one line and exit 2.
+Still only use model files you made (``--sha256`` refuses a file whose checksum differs from
+the one in its model card).
 """
 
 from __future__ import annotations
@@ -111,6 +116,12 @@ def run_predict(args) -> int:
         out = pg.predict(model, rows)
     except pg.SchemaError as exc:
         raise UsageError(f"{args.input}: {exc}") from None
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        # the file passed every check but the model still cannot run: a tampered file
+        why = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise UsageError(
+            f"model file {args.model} cannot predict ({why}); is it damaged?"
+        ) from None
     bad = out[out["error"] != ""]
     table = out.copy()
     table.insert(0, "row", range(1, len(out) + 1))  # 1-based data-row numbers, as a person counts

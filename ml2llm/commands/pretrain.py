@@ -3,10 +3,13 @@
 - ``ml2llm pretrain [--config configs/shakespeare_char.yaml] [--key value ...]`` trains a GPT
   or Mistral model; every :class:`~ml2llm.training.config.TrainConfig` field is an option
   (``--n_layer 6`` or ``--n-layer 6``; booleans as ``--compile`` or ``--compile false``).
-  ``--resume`` continues from ``<out_dir>/checkpoint``. Ctrl-C saves a checkpoint and exits.
+  ``--resume`` continues from ``<out_dir>/checkpoint`` and refuses when there is none
+  (``--resume_or_start`` starts a new run then). Ctrl-C saves a checkpoint and exits. A second
+  ``pretrain`` on the same ``out_dir`` is refused while the first runs (a lock file). A loss
+  that becomes NaN/inf stops the run with exit code 2, keeping the last good checkpoint.
 - ``ml2llm sample RUN_DIR --prompt "ROMEO:" --temperature 0.8 --top-k 200 --top-p 0.95``.
-- ``ml2llm export RUN_DIR --out DIR`` writes the Hugging Face format (Project 12.5's
-  ``export_hf``) so Phase 3 can fine-tune the model.
+- ``ml2llm export RUN_DIR --out DIR [--force]`` writes the Hugging Face format (Project 12.5's
+  ``export_hf``) so Phase 3 can fine-tune the model; a non-empty ``DIR`` needs ``--force``.
 
 Bad input (missing or non-UTF-8 data, too little data, ``block_size`` larger than the data,
 an unwritable output folder, an unavailable device, a corrupt checkpoint, a bad value) is a
@@ -16,6 +19,7 @@ an unwritable output folder, an unavailable device, a corrupt checkpoint, a bad 
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import fields
 
 from ml2llm.errors import UsageError
@@ -53,7 +57,11 @@ def register(subparsers) -> None:
     s.add_argument(
         "run_dir", help="run folder (the out_dir of `ml2llm pretrain`) or its checkpoint"
     )
-    s.add_argument("--prompt", default="\n", help="text to continue (default: a newline)")
+    s.add_argument(
+        "--prompt",
+        default=None,
+        help="text to continue (default: a newline, or the first token if the data had none)",
+    )
     s.add_argument("--max-new-tokens", type=int, default=500)
     s.add_argument("--temperature", type=float, default=0.8, help="0 = greedy")
     s.add_argument("--top-k", type=int, default=200, help="keep the k most likely tokens (0 = off)")
@@ -71,6 +79,7 @@ def register(subparsers) -> None:
     e.add_argument(
         "--out", required=True, help="output folder for config.json, model.safetensors, tokenizer"
     )
+    e.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
     e.set_defaults(func=run_export)
 
 
@@ -113,8 +122,12 @@ def run_pretrain(args) -> int:
             f"{trainer.n_params / 1e6:.2f}M parameters (non-embedding), vocab {trainer.vocab_size}; "
             f"device {trainer.device}, dtype {trainer.dtype}, world size {trainer.dist.world_size}"
         )
-    result = trainer.train()
-    trainer.close()
+    try:
+        result = trainer.train()
+    except _known_errors() as exc:  # diverged, or the checkpoint could not be written
+        raise UsageError(str(exc)) from None
+    finally:
+        trainer.close()
     if not trainer.dist.is_main:
         return 0
     print(
@@ -133,20 +146,22 @@ def run_pretrain(args) -> int:
 def run_sample(args) -> int:
     if args.max_new_tokens < 0:
         raise UsageError(f"--max-new-tokens must be >= 0, got {args.max_new_tokens}")
-    if args.temperature < 0:
-        raise UsageError(f"--temperature must be >= 0, got {args.temperature}")
+    if not (math.isfinite(args.temperature) and args.temperature >= 0):
+        raise UsageError(f"--temperature must be a finite number >= 0, got {args.temperature}")
     if args.top_k is not None and args.top_k < 0:
         raise UsageError(f"--top-k must be >= 0 (0 = off), got {args.top_k}")
-    if args.top_p is not None and not 0 < args.top_p <= 1:
+    if args.top_p is not None and not (0 < args.top_p <= 1):
         raise UsageError(f"--top-p must be in (0, 1], got {args.top_p}")
     if args.num_samples < 1:
         raise UsageError(f"--num-samples must be >= 1, got {args.num_samples}")
     from ml2llm.training.sampling import sample_text
-    from ml2llm.training.trainer import load_run, resolve_device
+    from ml2llm.training.trainer import default_prompt, load_run, resolve_device
 
     try:
         device = resolve_device(args.device)
         model, tokenizer, _ = load_run(args.run_dir, device)
+        if args.prompt is None:
+            args.prompt = default_prompt(tokenizer)
         tokenizer.encode(args.prompt)
     except _known_errors() as exc:
         raise UsageError(str(exc)) from None
@@ -177,6 +192,10 @@ def run_export(args) -> int:
     from ml2llm.training.trainer import TrainingError, check_writable, load_run
 
     out = Path(args.out)
+    if out.is_file():
+        raise UsageError(f"--out {out} is a file; give a folder")
+    if out.is_dir() and any(out.iterdir()) and not args.force:
+        raise UsageError(f"--out {out} exists and is not empty; pass --force to write into it")
     try:
         check_writable(out)
         model, tokenizer, state = load_run(args.run_dir, "cpu")

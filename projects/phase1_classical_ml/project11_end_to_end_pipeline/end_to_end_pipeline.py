@@ -440,8 +440,9 @@ card_info = {
 # **Why not pickle?** `pickle`/`joblib` files are programs: unpickling can execute arbitrary
 # code, so loading a model file someone sent you is like running their script. Our
 # `pg.save_model` writes JSON instead (class names, parameters and fitted arrays), and
-# `pg.load_model` rebuilds only allow-listed classes (`ml2llm.*`, `sklearn.*`) by setting
-# their attributes. It returns the file's SHA-256, which goes into the model card, and
+# `pg.load_model` rebuilds only the estimator classes listed in `pg.ALLOWED_CLASSES` (a
+# module prefix such as `sklearn.*` would not do: every class reachable from those modules,
+# `subprocess.Popen` included, could then be built) by setting their attributes. It returns the file's SHA-256, which goes into the model card, and
 # `load_model(..., expected_sha256=...)` refuses a file that has changed since.
 
 # %%
