@@ -200,3 +200,13 @@ def test_outer_alarm_is_restored():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_output_a_custom_comparison_cannot_read_is_a_failure_not_a_crash():
+    def compare(expected, got):
+        if [tuple(x) for x in got] != [tuple(x) for x in expected]:
+            raise AssertionError("unreachable for an int")
+
+    chk = Check("demo.pairs", reference=lambda: [(1, 2)], cases=[Case(())], compare=compare)
+    r = run_check(chk, lambda: 3)
+    assert r.status == "failed" and "got 3 (a int; comparing them raised TypeError" in r.message

@@ -466,6 +466,18 @@ def run_check(check: Check, fn: Callable, time_limit: float | None = None) -> Ch
                 f"{FAIL} {check.id}: {where} → {detail}. Hint: {hint}",
                 hint,
             )
+        except Exception as exc:  # a comparison that cannot even read the learner's output
+            hint = case.hint or check.hint
+            return CheckResult(
+                check.id,
+                "failed",
+                i,
+                n,
+                f"{FAIL} {check.id}: {where} → expected {fmt(expected)}, got {fmt(got)} "
+                f"(a {type(got).__name__}; comparing them raised {type(exc).__name__}: {exc}). "
+                f"Hint: {hint}",
+                hint,
+            )
         try:
             name = learner(lambda case=case: _mutated(check, case, fn))
         except CheckTimeout:
