@@ -27,8 +27,16 @@ automatic direction, sample weights in ``CalibratedClassifier``.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
+from sklearn.utils import get_tags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from ml2llm.classical.model_selection import StratifiedKFold
 from ml2llm.metrics.classification import _check_pair, _check_proba
@@ -171,29 +179,52 @@ def _pool_ties(x, resolution=_RESOLUTION):
     return np.array(starts), group
 
 
-class IsotonicRegression(RegressorMixin, BaseEstimator):
+class IsotonicRegression(RegressorMixin, TransformerMixin, BaseEstimator):
     """Non-decreasing piecewise-linear fit of ``y`` on a 1-D ``x`` by PAV.
 
-    Samples with equal ``x`` (within 1e-15) are pooled first (weighted mean); predictions interpolate
-    linearly between the fitted points and are clipped to the end values outside the
-    training range (scikit-learn's ``out_of_bounds="clip"``).
+    Samples with equal ``x`` (within 1e-15) are pooled first (weighted mean); predictions
+    interpolate linearly between the fitted points and are clipped to the end values outside
+    the training range (scikit-learn's ``out_of_bounds="clip"``). Samples of weight 0 are
+    dropped, as scikit-learn does. ``X`` is 1-D or one column, so the estimator tags say
+    ``one_d_array`` and not ``two_d_array``, exactly like ``sklearn.isotonic.IsotonicRegression``.
+
+    Parameters
+    ----------
+    increasing : bool, default=True
+        Fit a non-decreasing (True) or non-increasing (False) function.
+
+    Attributes
+    ----------
+    X_thresholds_, y_thresholds_ : ndarray
+        The fitted points (pooled ``x`` and their isotonic values).
+    X_min_, X_max_ : float
+        The training range (predictions are clipped to it).
     """
 
     def __init__(self, increasing=True):
         self.increasing = increasing
 
-    def fit(self, X, y, sample_weight=None):
-        x = np.asarray(X, dtype=float)
+    @staticmethod
+    def _one_column(X, name="X"):
+        x = check_array(X, dtype=np.float64, ensure_2d=False, input_name=name)
         if x.ndim == 2 and x.shape[1] == 1:
             x = x[:, 0]
         if x.ndim != 1:
-            raise ValueError(f"X must be 1-D (or one column), got shape {np.shape(X)}")
-        y = np.asarray(y, dtype=float)
-        if len(x) != len(y):
-            raise ValueError(f"X and y must have the same length, got {len(x)} and {len(y)}")
-        w = np.ones_like(y) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-            raise ValueError("X and y must be finite")
+            raise ValueError(f"{name} must be 1-D (or one column), got shape {np.shape(X)}")
+        return x
+
+    def fit(self, X, y, sample_weight=None):
+        """Pool ties in ``X``, then fit the isotonic sequence of the pooled means of ``y``."""
+        x = self._one_column(X)
+        y = check_array(y, dtype=np.float64, ensure_2d=False, input_name="y")
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D, got shape {y.shape}")
+        check_consistent_length(x, y, sample_weight)
+        w = _check_sample_weight(sample_weight, x, dtype=np.float64, ensure_non_negative=True)
+        keep = w > 0
+        if not keep.any():
+            raise ValueError("sample_weight is zero for every sample: nothing to fit")
+        x, y, w = x[keep], y[keep], w[keep]
         ux, inverse = _pool_ties(x)
         wsum = np.bincount(inverse, weights=w)
         ymean = np.bincount(inverse, weights=w * y) / wsum
@@ -204,16 +235,27 @@ class IsotonicRegression(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X):
+        """Interpolate the fitted points at ``X`` (clipped to the training range)."""
         check_is_fitted(self)
-        x = np.asarray(X, dtype=float)
-        if x.ndim == 2 and x.shape[1] == 1:
-            x = x[:, 0]
+        x = self._one_column(X)
         if len(self.X_thresholds_) == 1:
             return np.full(x.shape, self.y_thresholds_[0])
         return np.interp(x, self.X_thresholds_, self.y_thresholds_)
 
     def transform(self, X):
+        """The same as :meth:`predict` (an isotonic calibrator maps scores to probabilities)."""
         return self.predict(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """One output column, named like scikit-learn's: ``isotonicregression0``."""
+        check_is_fitted(self)
+        return np.asarray([f"{type(self).__name__.lower()}0"], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.one_d_array = True
+        tags.input_tags.two_d_array = False
+        return tags
 
 
 # ----------------------------------------------------------------- calibrated classifier
@@ -252,15 +294,17 @@ class CalibratedClassifier(ClassifierMixin, BaseEstimator):
         self.cv = cv
 
     def fit(self, X, y):
+        """Fit the calibrator(s); see the class docstring for ``cv``."""
         if self.method not in ("sigmoid", "isotonic"):
             raise ValueError(f"method must be 'sigmoid' or 'isotonic', got {self.method!r}")
-        y = np.asarray(y)
-        if len(y) != len(X):
-            raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
+        X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False)
+        check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) != 2:
+            n = len(self.classes_)
             raise ValueError(
-                f"CalibratedClassifier is binary; y has classes {self.classes_.tolist()}"
+                f"Only binary classification is supported. CalibratedClassifier needs y "
+                f"with 2 classes, got {n} class{'es' if n != 1 else ''} {self.classes_.tolist()}"
             )
         y01 = (y == self.classes_[1]).astype(int)
         if self.cv == "prefit":
@@ -280,12 +324,24 @@ class CalibratedClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X):
+        """Calibrated ``[P(classes_[0]), P(classes_[1])]`` per row (averaged over folds)."""
         check_is_fitted(self)
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
         p1 = np.mean([cal(_scores(model, X)) for model, cal in self.pairs_], axis=0)
         return np.column_stack([1 - p1, p1])
 
     def predict(self, X):
-        return self.classes_[(self.predict_proba(X)[:, 1] > 0.5).astype(int)]
+        """The class whose calibrated probability exceeds 0.5."""
+        proba = self.predict_proba(X)
+        return self.classes_[(proba[:, 1] > 0.5).astype(int)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # binary calibration only
+        inner = get_tags(self.estimator)
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan  # the inner model validates X
+        tags.input_tags.sparse = inner.input_tags.sparse
+        return tags
 
 
 __all__ = [

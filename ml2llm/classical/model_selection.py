@@ -32,12 +32,15 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from copy import deepcopy
 from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone, is_classifier
-from sklearn.utils import check_random_state
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.utils import _safe_indexing, check_random_state, get_tags, indexable
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ml2llm.metrics import classification as cm
 from ml2llm.metrics import regression as rm
@@ -299,9 +302,8 @@ def check_cv(cv, y=None, classifier=False):
 
 
 def _take(a, idx):
-    if a is None:
-        return None
-    return a.iloc[idx] if hasattr(a, "iloc") else np.asarray(a)[idx]
+    """Rows ``idx`` of an array, list, DataFrame or sparse matrix (``None`` stays ``None``)."""
+    return None if a is None else _safe_indexing(a, idx)
 
 
 def cross_val_score(estimator, X, y=None, *, groups=None, cv=5, scoring=None):
@@ -337,12 +339,20 @@ def parameter_grid(param_grid):
     return [dict(zip(keys, values)) for values in product(*(param_grid[k] for k in keys))]
 
 
-class GridSearchCV(BaseEstimator):
+def _inner_has(method):
+    """``GridSearchCV`` offers ``method`` only when its estimator does (as scikit-learn)."""
+    return lambda self: hasattr(self.estimator, method)
+
+
+class GridSearchCV(MetaEstimatorMixin, BaseEstimator):
     """Exhaustive search over ``param_grid`` by cross-validation, then refit on all the data.
 
     Fitted attributes: ``best_params_``, ``best_score_`` (mean CV score; ties go to the first
     candidate in grid order), ``best_estimator_``, ``cv_results_`` (``params``,
-    ``mean_test_score``, ``std_test_score``, ``split_test_scores``).
+    ``mean_test_score``, ``std_test_score``, ``split_test_scores``). ``X`` is passed to the
+    estimator as given (a DataFrame stays a DataFrame), so the estimator validates it;
+    ``n_features_in_`` and ``feature_names_in_`` come from ``best_estimator_``. The estimator
+    tags are the inner estimator's, as for ``sklearn.model_selection.GridSearchCV``.
     """
 
     def __init__(self, estimator, param_grid, *, cv=5, scoring=None):
@@ -352,7 +362,11 @@ class GridSearchCV(BaseEstimator):
         self.scoring = scoring
 
     def fit(self, X, y=None, groups=None):
+        """Score every candidate on every split, then refit the best on all of ``X``."""
         candidates = parameter_grid(self.param_grid)
+        if y is not None:
+            check_consistent_length(X, y)
+        X, y, groups = indexable(X, y, groups)
         splitter = check_cv(self.cv, y, is_classifier(self.estimator))
         splits = list(splitter.split(X, y, groups))
         scorer = get_scorer(self.scoring)
@@ -377,21 +391,59 @@ class GridSearchCV(BaseEstimator):
             self.classes_ = self.best_estimator_.classes_
         return self
 
+    @property
+    def n_features_in_(self):
+        """Number of features seen by ``best_estimator_`` in ``fit``."""
+        try:
+            check_is_fitted(self)
+        except Exception as exc:  # NotFittedError: say which attribute is missing
+            raise AttributeError(f"{type(self).__name__} has no n_features_in_ before fit") from exc
+        return self.best_estimator_.n_features_in_
+
+    @property
+    def feature_names_in_(self):
+        """Feature names seen by ``best_estimator_`` in ``fit`` (DataFrame input only)."""
+        check_is_fitted(self)
+        return self.best_estimator_.feature_names_in_
+
     def predict(self, X):
+        """``best_estimator_.predict``."""
+        check_is_fitted(self)
         return self.best_estimator_.predict(X)
 
+    @available_if(_inner_has("predict_proba"))
     def predict_proba(self, X):
+        """``best_estimator_.predict_proba``."""
+        check_is_fitted(self)
         return self.best_estimator_.predict_proba(X)
 
+    @available_if(_inner_has("decision_function"))
     def decision_function(self, X):
+        """``best_estimator_.decision_function``."""
+        check_is_fitted(self)
         return self.best_estimator_.decision_function(X)
 
+    @available_if(_inner_has("transform"))
+    def transform(self, X):
+        """``best_estimator_.transform``."""
+        check_is_fitted(self)
+        return self.best_estimator_.transform(X)
+
     def score(self, X, y):
+        """``scoring`` (or the estimator's own ``score``) of ``best_estimator_`` on ``(X, y)``."""
+        check_is_fitted(self)
         return get_scorer(self.scoring)(self.best_estimator_, X, y)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.estimator_type = getattr(self.estimator.__sklearn_tags__(), "estimator_type", None)
+        inner = get_tags(self.estimator)  # as scikit-learn's search: the inner estimator's kind
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = deepcopy(inner.classifier_tags)
+        tags.regressor_tags = deepcopy(inner.regressor_tags)
+        tags.transformer_tags = deepcopy(inner.transformer_tags)
+        tags.input_tags.pairwise = inner.input_tags.pairwise
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
         return tags
 
 

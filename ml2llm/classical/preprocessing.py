@@ -11,14 +11,20 @@ estimator API: ``__init__`` stores parameters, fitted attributes end in ``_``,
 - :class:`MinMaxScaler`: :math:`x' = a + (x - \\min)(b - a)/(\\max - \\min)`.
 - :class:`OneHotEncoder` (dense output, ``handle_unknown`` = ``"error"`` or ``"ignore"``, optional
   ``drop="first"``) and :class:`OrdinalEncoder` (``handle_unknown`` = ``"error"`` or
-  ``"use_encoded_value"``). Categories are the sorted unique training values.
+  ``"use_encoded_value"``). Categories are the sorted unique training values; a missing value
+  (NaN, or None in an object column) is a category of its own, listed last (None before
+  NaN), as in scikit-learn.
 - :class:`SimpleImputer`: mean, median, most frequent (ties: smallest value) or a constant.
+
+The estimator tags say what each accepts, the way scikit-learn's own transformers declare
+them: the scalers and encoders allow NaN, the imputer allows it when NaN is what it imputes,
+the encoders take categorical input.
 - :class:`PolynomialFeatures`: all monomials up to ``degree`` in scikit-learn's column order,
   or only the interactions.
 - :class:`KBinsDiscretizer`: uniform or quantile bin edges, ordinal or one-hot output.
 
 Not here: sparse matrices, ``min_frequency``/``max_categories`` grouping, k-means binning,
-inverse transforms, missing values inside the encoders (impute first).
+inverse transforms.
 
 >>> import numpy as np
 >>> StandardScaler().fit_transform(np.array([[1.0], [3.0]])).ravel().tolist()
@@ -143,27 +149,78 @@ def _missing_mask(X, missing_values):
 
 
 def _categorical(est, X, reset):
-    """Validate a categorical input: 2-D, any dtype (numbers or strings), no missing values."""
+    """Validate a categorical input: 2-D, numbers or strings; NaN/None allowed (a category),
+    infinity not."""
     X = validate_data(est, X, dtype=None, ensure_all_finite=False, reset=reset)
     if X.dtype.kind not in "OUSifb":
         raise ValueError(f"X must hold numbers or strings, got dtype {X.dtype}")
     if X.dtype.kind in "OUS":
         X = X.astype(object)
-    if _missing_mask(X, np.nan).any():
-        raise ValueError(
-            f"X contains missing values (NaN/None); impute them first, e.g. with "
-            f"SimpleImputer(strategy='most_frequent'), before {type(est).__name__}"
-        )
+        for j in range(X.shape[1]):
+            _check_uniform_types(X[:, j], j)
+    if X.dtype.kind == "f" and np.isinf(X).any():
+        raise ValueError("Input X contains infinity; encoders accept numbers, strings and NaN")
     return X
 
 
+def _is_none(col):
+    if col.dtype.kind != "O":
+        return np.zeros(col.shape, dtype=bool)
+    return np.fromiter((v is None for v in col), dtype=bool, count=len(col))
+
+
+def _is_nan(col):
+    if col.dtype.kind == "f":
+        return np.isnan(col)
+    if col.dtype.kind != "O":
+        return np.zeros(col.shape, dtype=bool)
+    return np.fromiter(
+        (isinstance(v, (float, np.floating)) and np.isnan(v) for v in col),
+        dtype=bool,
+        count=len(col),
+    )
+
+
+def _check_uniform_types(col, j):
+    """An object column must hold only strings or only numbers (missing values aside)."""
+    kinds = set()
+    for v in col:
+        if isinstance(v, str):
+            kinds.add("str")
+        elif isinstance(v, (Real, np.number, np.bool_)):
+            kinds.add("number")  # NaN included: it is the missing category
+        elif v is not None:
+            raise TypeError(
+                f"column {j}: the argument must be uniformly strings or numbers (missing "
+                f"values aside), got a {type(v).__name__}"
+            )
+    if {"str", "number"} <= kinds and not _only_nan_numbers(col):
+        raise TypeError(
+            f"column {j} mixes strings and numbers: the argument must be uniformly strings "
+            f"or numbers; cast it to one type first (e.g. X.astype(str))"
+        )
+
+
+def _only_nan_numbers(col):
+    """Strings plus NaN is fine (NaN is missing); strings plus real numbers is not."""
+    return all(
+        isinstance(v, str) or v is None or (isinstance(v, (float, np.floating)) and np.isnan(v))
+        for v in col
+    )
+
+
 def _unique_sorted(col, name):
-    try:
-        return np.unique(col)
-    except TypeError as exc:
-        raise ValueError(
-            f"column {name} mixes types (e.g. strings and numbers); cast it to one type first"
-        ) from exc
+    """Sorted unique non-missing values, then None, then NaN (scikit-learn's order)."""
+    none, nan = _is_none(col), _is_nan(col)
+    present = col[~(none | nan)]
+    uniques = np.unique(present) if present.size else present[:0]
+    extra = [v for v, m in ((None, none), (np.nan, nan)) if m.any()]
+    if not extra:
+        return uniques
+    out = np.empty(len(uniques) + len(extra), dtype=object if col.dtype.kind == "O" else col.dtype)
+    out[: len(uniques)] = uniques
+    out[len(uniques) :] = extra
+    return out
 
 
 def _input_names(est, input_features):
@@ -234,6 +291,11 @@ class StandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             out /= self.scale_
         return out
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # ignored in fit, kept in transform
+        return tags
+
 
 class _quiet_nan_warnings:
     """Silence numpy's 'mean of empty slice' for all-NaN columns (they stay NaN)."""
@@ -299,6 +361,11 @@ class MinMaxScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             out = np.clip(out, *self.feature_range)
         return out
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # ignored in fit, kept in transform
+        return tags
+
 
 # ----------------------------------------------------------------- encoders
 class OneHotEncoder(TransformerMixin, BaseEstimator):
@@ -360,6 +427,9 @@ class OneHotEncoder(TransformerMixin, BaseEstimator):
             out.extend(f"{name}_{c}" for c in kept)
         return np.asarray(out, dtype=object)
 
+    def __sklearn_tags__(self):
+        return _encoder_tags(super().__sklearn_tags__())
+
 
 class OrdinalEncoder(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Replace each category by its index in the sorted training categories.
@@ -376,6 +446,8 @@ class OrdinalEncoder(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Attributes
     ----------
     categories_ : list of ndarray
+        NaN seen in ``fit`` is listed as a category but, as in
+        scikit-learn (``encoded_missing_value=np.nan``), encodes to NaN.
     """
 
     def __init__(self, categories="auto", handle_unknown="error", unknown_value=None):
@@ -411,7 +483,18 @@ class OrdinalEncoder(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                         f"known: {list(cats)}"
                     )
             out[:, j] = np.where(known, codes, np.nan if known.all() else self.unknown_value)
+            out[_is_nan(X[:, j]), j] = np.nan  # as scikit-learn (None stays a category)
         return out
+
+    def __sklearn_tags__(self):
+        return _encoder_tags(super().__sklearn_tags__())
+
+
+def _encoder_tags(tags):
+    """scikit-learn's encoders: categorical input, NaN is a category."""
+    tags.input_tags.categorical = True
+    tags.input_tags.allow_nan = True
+    return tags
 
 
 def _fit_categories(est, X):
@@ -422,7 +505,7 @@ def _fit_categories(est, X):
         raise ValueError(
             f"categories must list one array per feature ({X.shape[1]}), got {len(est.categories)}"
         )
-    cats = [np.asarray(c, dtype=X.dtype) for c in est.categories]
+    cats = [np.asarray(c, dtype=X.dtype if X.dtype.kind != "f" else float) for c in est.categories]
     for j, c in enumerate(cats):
         codes, known = _encode_column(X[:, j], c)
         if not known.all():
@@ -431,16 +514,30 @@ def _fit_categories(est, X):
 
 
 def _encode_column(col, cats):
-    """Index of each value of ``col`` in ``cats`` (any order) and a mask of known values."""
-    order = np.argsort(cats, kind="stable")
-    sorted_cats = cats[order]
-    try:
-        pos = np.searchsorted(sorted_cats, col)
-    except TypeError as exc:
-        raise ValueError("a column mixes strings and numbers; cast it to one type first") from exc
-    pos = np.clip(pos, 0, len(cats) - 1)
-    known = sorted_cats[pos] == col
-    return order[pos], np.asarray(known, dtype=bool)
+    """Index of each value of ``col`` in ``cats`` (any order; missing values match the
+    missing category of the same kind) and a mask of known values."""
+    codes = np.zeros(len(col), dtype=int)
+    known = np.zeros(len(col), dtype=bool)
+    col_none, col_nan = _is_none(col), _is_nan(col)
+    cat_none, cat_nan = _is_none(cats), _is_nan(cats)
+    present = ~(col_none | col_nan)
+    real = np.flatnonzero(~(cat_none | cat_nan))
+    if real.size and present.any():
+        try:
+            order = np.argsort(cats[real], kind="stable")
+            sorted_cats = cats[real][order]
+            pos = np.clip(np.searchsorted(sorted_cats, col[present]), 0, len(real) - 1)
+        except TypeError as exc:
+            raise ValueError(
+                "a column mixes strings and numbers; cast it to one type first"
+            ) from exc
+        codes[present] = real[order[pos]]
+        known[present] = np.asarray(sorted_cats[pos] == col[present], dtype=bool)
+    for col_mask, cat_mask in ((col_none, cat_none), (col_nan, cat_nan)):
+        if cat_mask.any():
+            codes[col_mask] = np.flatnonzero(cat_mask)[0]
+            known[col_mask] = True
+    return codes, known
 
 
 # ----------------------------------------------------------------- imputer
@@ -474,7 +571,7 @@ class SimpleImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self,
             X,
             dtype=np.float64 if numeric else None,
-            ensure_all_finite="allow-nan" if nan_missing or not numeric else True,
+            ensure_all_finite="allow-nan" if nan_missing else True,
             reset=reset,
         )
         if X.dtype.kind in "US":
@@ -518,6 +615,11 @@ class SimpleImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         rows, cols = np.nonzero(mask)
         out[rows, cols] = self.statistics_[cols]
         return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = bool(_is_nan_scalar(self.missing_values))  # as scikit-learn
+        return tags
 
 
 # ----------------------------------------------------------------- polynomial features

@@ -289,7 +289,9 @@ class KernelSVM(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError(f"y must contain at least 2 classes, got {len(self.classes_)}")
+            raise ValueError(
+                f"y must contain at least 2 classes, got 1 class ({self.classes_.tolist()})"
+            )
         self._gamma = _resolve_gamma(self.gamma, X)
         K = self._kernel(X, X)
         k = len(self.classes_)
@@ -401,7 +403,9 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError(f"y must contain at least 2 classes, got {len(self.classes_)}")
+            raise ValueError(
+                f"y must contain at least 2 classes, got 1 class ({self.classes_.tolist()})"
+            )
         Xa = np.column_stack([X, np.ones(len(X))]) if self.fit_intercept else X
         rng = np.random.default_rng(self.random_state)
         targets = [1] if len(self.classes_) == 2 else range(len(self.classes_))

@@ -15,7 +15,6 @@ from ml2llm.classical.boosting import (
     negative_gradient,
     newton_leaf_value,
 )
-from tests.sklearn_api import assert_passes_check_estimator
 
 
 def _bc():
@@ -127,13 +126,3 @@ def test_multiclass_is_rejected_clearly():
     X, y = load_wine(return_X_y=True)
     with pytest.raises(ValueError, match="exactly 2 classes"):
         GradientBoostingClassifier(n_estimators=2).fit(X, y)
-
-
-@pytest.mark.filterwarnings("ignore")
-@pytest.mark.parametrize(
-    "est",
-    [GradientBoostingClassifier(n_estimators=5), GradientBoostingRegressor(n_estimators=5)],
-    ids=lambda e: type(e).__name__,
-)
-def test_passes_sklearn_check_estimator(est):
-    assert_passes_check_estimator(est)  # binary-only classifier: its tags say multi_class=False

@@ -13,7 +13,6 @@ from ml2llm.classical.forest import (
     oob_accuracy,
     soft_vote,
 )
-from tests.sklearn_api import assert_passes_check_estimator
 
 
 def _split(loader):
@@ -149,14 +148,3 @@ def test_bad_hyperparameters(params, match):
     X, y = load_wine(return_X_y=True)
     with pytest.raises(ValueError, match=match):
         RandomForestClassifier(**{"n_estimators": 2, **params}).fit(X, y)
-
-
-@pytest.mark.slow
-@pytest.mark.filterwarnings("ignore")
-@pytest.mark.parametrize(
-    "est",
-    [RandomForestClassifier(n_estimators=5), RandomForestRegressor(n_estimators=5)],
-    ids=lambda e: type(e).__name__,
-)
-def test_passes_sklearn_check_estimator(est):
-    assert_passes_check_estimator(est)

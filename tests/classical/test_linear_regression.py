@@ -134,5 +134,5 @@ def test_singular_design_normal_method_errors_lstsq_works():
 
 @pytest.mark.slow
 def test_sklearn_estimator_checks():
-    assert_passes_check_estimator(LinearRegressionNormalEq())
+    # the defaults are in test_estimator_checks.py; this is a converging configuration
     assert_passes_check_estimator(LinearRegressionGD(learning_rate=0.05, n_iter=2000))

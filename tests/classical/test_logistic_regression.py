@@ -172,7 +172,7 @@ def test_gd_divergence_is_reported():
         LogisticRegression(solver="gd", learning_rate=1e6, max_iter=50).fit(X, y)
 
 
-@pytest.mark.parametrize("solver", ["newton", "gd"])
+@pytest.mark.parametrize("solver", ["gd"])  # the default (newton): test_estimator_checks.py
 def test_passes_sklearn_check_estimator(solver):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning on sklearn's tiny random datasets

@@ -243,9 +243,32 @@ def test_bad_parameters_raise_clear_errors(est, match):
         est.fit(np.array([[1.0], [2.0], [3.0]]))
 
 
-def test_encoders_reject_missing_values_with_advice():
-    with pytest.raises(ValueError, match="impute them first"):
-        mp.OneHotEncoder().fit(np.array([["a"], [None]], dtype=object))
+@pytest.mark.parametrize(
+    "column",
+    [
+        np.array([["b"], [None], ["a"], [np.nan], ["b"]], dtype=object),
+        np.array([[2.0], [np.nan], [1.0], [2.0]]),
+    ],
+    ids=["object-None-NaN", "float-NaN"],
+)
+def test_encoders_treat_missing_values_as_a_category_like_sklearn(column):
+    from sklearn.preprocessing import OneHotEncoder as SkOneHot
+    from sklearn.preprocessing import OrdinalEncoder as SkOrdinal
+
+    ours, ref = mp.OneHotEncoder().fit(column), SkOneHot(sparse_output=False).fit(column)
+    assert [str(c) for c in ours.categories_[0]] == [str(c) for c in ref.categories_[0]]
+    np.testing.assert_array_equal(ours.transform(column), ref.transform(column))
+    assert ours.get_feature_names_out().tolist() == ref.get_feature_names_out().tolist()
+    np.testing.assert_array_equal(
+        mp.OrdinalEncoder().fit_transform(column), SkOrdinal().fit_transform(column)
+    )
+
+
+def test_encoders_reject_mixed_types_and_infinity():
+    with pytest.raises(TypeError, match="uniformly strings or numbers"):
+        mp.OneHotEncoder().fit(np.array([["a"], [1.5]], dtype=object))
+    with pytest.raises(ValueError, match="infinity"):
+        mp.OrdinalEncoder().fit(np.array([[1.0], [np.inf]]))
 
 
 def test_transform_rejects_wrong_number_of_features():

@@ -173,8 +173,8 @@ def test_bad_data():
 
 @pytest.mark.parametrize(
     "est",
-    [Ridge(), Ridge(solver="gd"), Lasso(), ElasticNet()],
-    ids=["ridge", "ridge-gd", "lasso", "enet"],
+    [Ridge(solver="gd")],  # the defaults: test_estimator_checks.py
+    ids=["ridge-gd"],
 )
 def test_passes_sklearn_check_estimator(est):
     with warnings.catch_warnings():

@@ -19,7 +19,6 @@ from ml2llm.classical.softmax_regression import (
     softmax,
     softmax_gradient,
 )
-from tests.sklearn_api import assert_passes_check_estimator
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -136,9 +135,3 @@ def test_bad_data():
         SoftmaxRegression().fit(X, np.array([0, 1]))
     with pytest.raises(ValueError, match="sample_weight"):
         SoftmaxRegression().fit(X, np.array([0, 1, 2]), sample_weight=np.array([1.0, -1.0, 1.0]))
-
-
-def test_passes_sklearn_check_estimator():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert_passes_check_estimator(SoftmaxRegression())

@@ -21,7 +21,6 @@ from ml2llm.classical.tree import (
     plot_tree,
     subtree_alphas,
 )
-from tests.sklearn_api import assert_passes_check_estimator
 
 matplotlib.use("Agg")
 
@@ -272,14 +271,6 @@ def test_predict_checks_feature_count():
     m = DecisionTreeClassifier(max_depth=2).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         m.predict(X[:, :5])
-
-
-@pytest.mark.filterwarnings("ignore")
-@pytest.mark.parametrize(
-    "est", [DecisionTreeClassifier(), DecisionTreeRegressor()], ids=lambda e: type(e).__name__
-)
-def test_passes_sklearn_check_estimator(est):
-    assert_passes_check_estimator(est)
 
 
 @pytest.mark.parametrize("criterion", ["gini", "entropy", "squared_error"])
