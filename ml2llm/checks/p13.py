@@ -1,5 +1,6 @@
 """Checks for Project 13 — tokenization (UTF-8 bytes, pair counts, merging, BPE training,
-encoding by merge rank). References are in :mod:`ml2llm.nlp.bpe`."""
+encoding by merge rank, chat-template overhead). References are in :mod:`ml2llm.nlp.bpe` and
+:mod:`ml2llm.nlp.chat_template`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections import Counter
 
 from ml2llm.checks import Case, Check, Mismatch, Mistake, register
 from ml2llm.nlp import bpe as ref
+from ml2llm.nlp import chat_template as chat_ref
 
 
 def _same_list(expected, got):
@@ -355,6 +357,171 @@ register(
                 "leftmost",
                 _encode_leftmost,
                 "pick the pair with the lowest rank, not the leftmost mergeable pair.",
+            ),
+        ],
+    )
+)
+
+
+# ----------------------------------------------------------------- 13.7 chat-template overhead
+# Two small tokenizers with chat templates, built here so the check needs no model: one in
+# SmolLM2's format (ChatML with a default system prompt, nothing added on encode) and one in
+# Llama-3's habit (the template writes BOS, and encode adds BOS too).
+_CHATML = (
+    "{% for m in messages %}{% if loop.first and m['role'] != 'system' %}"
+    "{{ '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{% endif %}"
+    "{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+_BOS_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}"
+    "{{ '<|start_header_id|>' + m['role'] + '<|end_header_id|>\\n\\n' + m['content'] + "
+    "'<|eot_id|>' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}"
+    "{% endif %}"
+)
+_CHAT_CORPUS = (
+    "The user asks a question and the assistant answers it in one short sentence. What is the "
+    "capital of France? The capital of France is Paris. How many legs does a spider have? "
+    "Eight. Write a haiku about tokens: bytes merge into words, words into a context window. "
+)
+
+
+def _chat_tokenizers():
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<|bos|>", "<|im_start|>", "<|im_end|>", "<|start_header_id|>"]
+    specials += ["<|end_header_id|>", "<|eot_id|>"]
+    toks = {}
+    for name, template in (("chatml", _CHATML), ("bos", _BOS_TEMPLATE)):
+        tk = Tokenizer(models.BPE())
+        tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tk.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(
+            vocab_size=320,
+            special_tokens=specials,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+            show_progress=False,
+        )
+        tk.train_from_iterator([_CHAT_CORPUS * 5], trainer)
+        if name == "bos":  # encode(text) adds BOS, like Llama 3's tokenizer
+            bos = ("<|bos|>", tk.token_to_id("<|bos|>"))
+            tk.post_processor = processors.TemplateProcessing(
+                single="<|bos|> $A", special_tokens=[bos]
+            )
+        toks[name] = PreTrainedTokenizerFast(
+            tokenizer_object=tk, bos_token="<|bos|>", chat_template=template
+        )
+    return toks
+
+
+def _overhead_cases():
+    toks = _chat_tokenizers()
+    user = {"role": "user", "content": "What is the capital of France?"}
+    reply = {"role": "assistant", "content": "The capital of France is Paris."}
+    system = {"role": "system", "content": "Answer in one word."}
+    again = {"role": "user", "content": "And of Italy?"}
+    return [
+        Case(
+            (toks["chatml"], [user, reply]),
+            label="ChatML tokenizer (default system prompt), user + assistant",
+            hint="the template inserts a default system prompt when the first message is not "
+            "one: it is part of what the template adds.",
+        ),
+        Case((toks["chatml"], [system, user]), label="ChatML tokenizer, system + user"),
+        Case(
+            (toks["bos"], [user]),
+            label="tokenizer whose encode() adds BOS, one user message",
+            hint="this tokenizer adds BOS on encode(); the rendered template already has one.",
+        ),
+        Case((toks["bos"], [user, reply, again]), label="BOS tokenizer, user + assistant + user"),
+        Case((toks["chatml"], [{"role": "user", "content": "Hi"}]), label="ChatML, 'Hi' alone"),
+    ]
+
+
+def _same_count(expected, got):
+    import operator
+
+    if isinstance(got, bool) or got is None:
+        raise Mismatch(f"expected an int number of tokens, got {got!r}")
+    try:
+        value = operator.index(got)
+    except TypeError:
+        raise Mismatch(
+            f"expected an int number of tokens, got {type(got).__name__} {got!r}"
+        ) from None
+    if value != expected:
+        raise Mismatch(f"expected {expected} tokens, got {value}")
+
+
+def _render(tok, messages, gen=True):
+    return tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=gen)
+
+
+def _content(tok, messages, special=False):
+    return sum(len(tok.encode(m["content"], add_special_tokens=special)) for m in messages)
+
+
+def _overhead_no_gen(tok, messages):
+    return len(tok.encode(_render(tok, messages, False), add_special_tokens=False)) - _content(
+        tok, messages
+    )
+
+
+def _overhead_chars(tok, messages):
+    return len(_render(tok, messages)) - sum(len(m["content"]) for m in messages)
+
+
+def _overhead_double_bos(tok, messages):
+    return len(tok(_render(tok, messages))["input_ids"]) - _content(tok, messages)
+
+
+def _overhead_content_bos(tok, messages):
+    rendered = len(tok.encode(_render(tok, messages), add_special_tokens=False))
+    return rendered - _content(tok, messages, special=True)
+
+
+def _overhead_total(tok, messages):
+    return len(tok.encode(_render(tok, messages), add_special_tokens=False))
+
+
+register(
+    Check(
+        "p13.template_overhead",
+        reference=chat_ref.template_overhead,
+        cases=_overhead_cases,
+        compare=_same_count,
+        hint="len(ids of the template rendered with add_generation_prompt=True, encoded with "
+        "add_special_tokens=False) minus the tokens of each content encoded alone.",
+        mistakes=[
+            Mistake(
+                "no generation prompt",
+                _overhead_no_gen,
+                "render with add_generation_prompt=True: a prompt for the next reply ends with "
+                "the tokens that open the assistant's turn.",
+            ),
+            Mistake(
+                "characters",
+                _overhead_chars,
+                "count tokens, not characters: encode the rendered text and the contents.",
+            ),
+            Mistake(
+                "total",
+                _overhead_total,
+                "subtract the tokens of the message contents: the overhead is what the template "
+                "adds to them.",
+            ),
+            Mistake(
+                "double BOS",
+                _overhead_double_bos,
+                "encode the rendered template with add_special_tokens=False: it already wrote "
+                "BOS, and tokenizer(text) adds a second one.",
+            ),
+            Mistake(
+                "content with BOS",
+                _overhead_content_bos,
+                "encode each content with add_special_tokens=False: a content alone gets no BOS.",
             ),
         ],
     )

@@ -65,12 +65,20 @@ def encode_chunk(ids, merges):
         ids = merge_pair_stack(ids, p, 256 + r)
 
 
+def template_overhead(tokenizer, messages):
+    # tokenize=True returns a dict in transformers >= 5 and a list before
+    out = tokenizer.apply_chat_template(messages, add_generation_prompt=True)
+    ids = out["input_ids"] if isinstance(out, dict) or hasattr(out, "keys") else out
+    return len(ids) - sum(len(tokenizer.tokenize(m["content"])) for m in messages)
+
+
 REFERENCES = {
     "p13.utf8_bytes": utf8_bytes,
     "p13.count_pairs": count_pairs,
     "p13.merge_pair": merge_pair_stack,
     "p13.train_bpe": train_bpe,
     "p13.encode_chunk": encode_chunk,
+    "p13.template_overhead": template_overhead,
 }
 
 
@@ -173,6 +181,33 @@ def encode_leftmost_pair(ids, merges):
         ids = merge_pair_stack(ids, cands[0], 256 + rank[cands[0]])
 
 
+def _rendered(tokenizer, messages, gen=True):
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=gen)
+
+
+def overhead_without_generation_prompt(tokenizer, messages):
+    n = len(tokenizer(_rendered(tokenizer, messages, False), add_special_tokens=False).input_ids)
+    return n - sum(len(tokenizer.tokenize(m["content"])) for m in messages)
+
+
+def overhead_in_characters(tokenizer, messages):
+    return len(_rendered(tokenizer, messages)) - len("".join(m["content"] for m in messages))
+
+
+def overhead_bos_twice(tokenizer, messages):
+    n = len(tokenizer(_rendered(tokenizer, messages)).input_ids)  # adds a second BOS
+    return n - sum(len(tokenizer.tokenize(m["content"])) for m in messages)
+
+
+def overhead_contents_with_bos(tokenizer, messages):
+    n = len(tokenizer(_rendered(tokenizer, messages), add_special_tokens=False).input_ids)
+    return n - sum(len(tokenizer(m["content"]).input_ids) for m in messages)
+
+
+def overhead_is_total(tokenizer, messages):
+    return len(tokenizer(_rendered(tokenizer, messages), add_special_tokens=False).input_ids)
+
+
 MISTAKES = {
     "p13.utf8_bytes": [(bytes_ord, "code point"), (bytes_latin1, "latin-1")],
     "p13.count_pairs": [(pairs_unweighted, "frequency"), (pairs_range_off_by_one, "off by one")],
@@ -191,6 +226,13 @@ MISTAKES = {
         (encode_single_step, "in a loop"),
         (encode_leftmost_pair, "lowest rank"),
     ],
+    "p13.template_overhead": [
+        (overhead_without_generation_prompt, "add_generation_prompt=True"),
+        (overhead_in_characters, "not characters"),
+        (overhead_bos_twice, "second one"),
+        (overhead_contents_with_bos, "a content alone gets no BOS"),
+        (overhead_is_total, "subtract"),
+    ],
 }
 
 
@@ -202,3 +244,16 @@ def test_reference_passes(check_id, fn):
 @parametrize_mistakes(MISTAKES)
 def test_mistake_is_caught_with_hint(check_id, fn, hint):
     assert_catches(check_id, fn, hint)
+
+
+def test_template_overhead_accepts_numpy_and_torch_ints_and_rejects_floats():
+    import numpy as np
+    import torch
+
+    from ml2llm.checks import get_check, run_check
+
+    check = get_check("p13.template_overhead")
+    assert run_check(check, lambda t, m: np.int64(template_overhead(t, m))).passed
+    assert run_check(check, lambda t, m: torch.tensor(template_overhead(t, m))).passed
+    result = run_check(check, lambda t, m: float(template_overhead(t, m)))
+    assert not result.passed and "int number of tokens" in result.message

