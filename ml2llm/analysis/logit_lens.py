@@ -41,7 +41,7 @@ def residual_stream(model, idx):
         idx = idx[None]
     states = []
     hooks = [blocks[0].register_forward_pre_hook(lambda m, args: states.append(args[0]))]
-    hooks += [b.register_forward_hook(lambda m, args, out: states.append(out[0])) for b in blocks]
+    hooks += [b.register_forward_hook(lambda m, args, out: states.append(out)) for b in blocks]
     was_training = model.training
     model.eval()
     try:

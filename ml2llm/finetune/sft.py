@@ -7,8 +7,12 @@
   waste; an example may then attend to the one before it, the usual packing trade-off).
 - :func:`sft_loss`: next-token cross-entropy where ``labels != -100`` — the completion only.
 - :class:`SFTTrainer`: AdamW on the parameters that require grad (LoRA or full fine-tuning),
-  warmup + cosine schedule, gradient clipping, eval loss and exact-match **task accuracy**
-  (greedy decoding of held-out prompts), checkpoints and resume.
+  eval loss and exact-match **task accuracy** (greedy decoding of held-out prompts by the one
+  :func:`~ml2llm.transformers.generation.generate`), checkpoints and resume. It reuses the
+  pretraining pieces: :func:`~ml2llm.training.optim.build_optimizer`, the warmup + cosine
+  schedule :func:`~ml2llm.training.optim.cosine_lr`, :func:`~ml2llm.training.optim.set_lr` /
+  :func:`~ml2llm.training.optim.apply_gradients`, and the run checkpoint of
+  :mod:`ml2llm.training.checkpoint` (safetensors + JSON; nothing is unpickled).
 
 Models: ours return ``(logits, loss)`` from ``model(idx)``; Hugging Face models return an
 object with ``.logits`` from ``model(input_ids=..., attention_mask=...)``. Both work.
@@ -19,11 +23,6 @@ sampling-based evaluation.
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import random
-import shutil
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -31,13 +30,16 @@ import torch
 import torch.nn.functional as F
 
 from ml2llm.finetune.data import ChatTemplate, encode_example
+from ml2llm.training.checkpoint import CheckpointError, restore_run, save_run
+from ml2llm.training.optim import apply_gradients, build_optimizer, cosine_lr, set_lr
+from ml2llm.transformers.generation import causal_logits, generate
 
 __all__ = [
     "Codec",
     "SFTConfig",
     "SFTTrainer",
     "causal_logits",
-    "greedy_generate",
+    "greedy_completions",
     "pack_examples",
     "pad_batch",
     "sft_loss",
@@ -82,18 +84,6 @@ class Codec:
         return self.tokenizer.decode(ids)
 
 
-def causal_logits(model, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None):
-    """Logits ``[B, T, V]`` from our models or from a Hugging Face causal LM."""
-    if (
-        hasattr(model, "config")
-        and hasattr(model.config, "model_type")
-        or hasattr(model, "peft_config")
-    ):
-        return model(input_ids=input_ids, attention_mask=attention_mask).logits
-    out = model(input_ids)
-    return out[0] if isinstance(out, tuple) else out
-
-
 def sft_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of ``logits[:, t]`` against ``labels[:, t+1]`` where not ``-100``."""
     if logits.shape[:2] != labels.shape:
@@ -136,36 +126,22 @@ def pack_examples(examples, block_size: int) -> list[tuple[list[int], list[int]]
     ]
 
 
-@torch.no_grad()
-def greedy_generate(
+def greedy_completions(
     model, prompts: list[list[int]], max_new_tokens: int, eos_id: int, block_size=None
-):
-    """Greedy continuations (ids, EOS excluded) of each prompt; prompts of equal length are batched."""
-    was_training = model.training
-    model.eval()
-    out: list[list[int] | None] = [None] * len(prompts)
+) -> list[list[int]]:
+    """Greedy continuations (ids, EOS excluded) of each prompt, by
+    :func:`ml2llm.transformers.generation.generate`; prompts of equal length are batched."""
+    out: list[list[int]] = [[] for _ in prompts]
     groups: dict[int, list[int]] = {}
     for i, p in enumerate(prompts):
         groups.setdefault(len(p), []).append(i)
-    for _, idx in sorted(groups.items()):
-        x = torch.tensor([prompts[i] for i in idx], dtype=torch.long)
-        x = x.to(next(model.parameters()).device)
-        done = torch.zeros(len(idx), dtype=torch.bool, device=x.device)
-        gen = []
-        for _ in range(max_new_tokens):
-            ctx = x if block_size is None else x[:, -block_size:]
-            nxt = causal_logits(model, ctx)[:, -1].argmax(-1)
-            gen.append(nxt)
-            done |= nxt == eos_id
-            x = torch.cat([x, nxt[:, None]], dim=1)
-            if bool(done.all()):
-                break
-        g = torch.stack(gen, 1).tolist() if gen else [[] for _ in idx]
+    device = next(model.parameters()).device
+    for n, idx in sorted(groups.items()):
+        x = torch.tensor([prompts[i] for i in idx], dtype=torch.long, device=device)
+        y = generate(model, x, max_new_tokens, temperature=0, eos_id=eos_id, block_size=block_size)
         for j, i in enumerate(idx):
-            seq = g[j]
+            seq = y[j, n:].tolist()
             out[i] = seq[: seq.index(eos_id)] if eos_id in seq else seq
-    if was_training:
-        model.train()
     return out
 
 
@@ -183,7 +159,7 @@ def task_accuracy(
     if not records:
         raise ValueError("records must not be empty")
     prompts = [codec.encode(template.prompt(r["prompt"])) for r in records]
-    gens = greedy_generate(model, prompts, max_new_tokens, codec.eos_id, block_size)
+    gens = greedy_completions(model, prompts, max_new_tokens, codec.eos_id, block_size)
     answers = [codec.decode(g).strip() for g in gens]
     hits: dict[str, list[bool]] = {}
     for r, a in zip(records, answers):
@@ -270,8 +246,8 @@ class SFTTrainer:
         self.params = [p for p in model.parameters() if p.requires_grad]
         if not self.params:
             raise ValueError("model has no trainable parameters (requires_grad=False everywhere)")
-        self.optimizer = torch.optim.AdamW(
-            self.params, lr=self.config.lr, weight_decay=self.config.weight_decay
+        self.optimizer = build_optimizer(
+            model, self.config.lr, self.config.weight_decay, betas=(0.9, 0.999)
         )
         self.step = 0
         self.history: list[dict] = []
@@ -287,13 +263,10 @@ class SFTTrainer:
         return ids, labels
 
     def lr_at(self, step: int) -> float:
+        """Warmup then cosine decay to ``lr * min_lr_ratio``: the trainer's
+        :func:`~ml2llm.training.optim.cosine_lr`."""
         c = self.config
-        if step < c.warmup:
-            return c.lr * (step + 1) / c.warmup
-        t = (step - c.warmup) / max(1, c.steps - c.warmup)
-        return c.lr * (
-            c.min_lr_ratio + (1 - c.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
-        )
+        return cosine_lr(step, c.lr, c.lr * c.min_lr_ratio, c.warmup, c.steps)
 
     def _batch(self, examples):
         x, y, m = pad_batch(examples, self.codec.pad_id)
@@ -341,14 +314,15 @@ class SFTTrainer:
         n = len(self.train_examples)
         while self.step < end:
             idx = torch.randint(n, (min(c.batch_size, n),), generator=self.generator).tolist()
-            for g in self.optimizer.param_groups:
-                g["lr"] = self.lr_at(self.step)
+            set_lr(self.optimizer, self.lr_at(self.step))
             loss = self._loss([self.train_examples[i] for i in idx])
-            self.optimizer.zero_grad(set_to_none=True)
+            if not torch.isfinite(loss):
+                raise ValueError(
+                    f"the training loss is {loss.item()} at step {self.step + 1}: lower lr "
+                    "(or LoRA alpha) and check the data; nothing was saved for this step"
+                )
             loss.backward()
-            if c.grad_clip:
-                torch.nn.utils.clip_grad_norm_(self.params, c.grad_clip)
-            self.optimizer.step()
+            apply_gradients(self.optimizer, self.params, c.grad_clip)
             self.step += 1
             rec = {"step": self.step, "train_loss": loss.item()}
             if c.eval_every and (self.step % c.eval_every == 0 or self.step == end):
@@ -357,66 +331,50 @@ class SFTTrainer:
                 rec["accuracy"] = self.accuracy()["accuracy"]
             self.history.append(rec)
             if c.out_dir and c.save_every and (self.step % c.save_every == 0 or self.step == end):
-                self.save_checkpoint()
+                self.save()
         return self.history
 
     # ------------------------------------------------------------------ checkpoints
-    def _trainable_state(self):
-        names = {id(p): n for n, p in self.model.named_parameters()}
-        return {names[id(p)]: p.detach().cpu().contiguous() for p in self.params}
+    def save(self) -> Path:
+        """Write ``<out_dir>/checkpoint``: the run-checkpoint format of pretraining
+        (:func:`ml2llm.training.checkpoint.save_run`) with only the trainable tensors.
 
-    def save_checkpoint(self, directory=None) -> Path:
-        """Trainable weights, optimizer, step, sampler state and history -> ``<out_dir>/checkpoint``.
-
-        Written to a temporary folder first and then renamed, so a crash leaves the previous
-        checkpoint intact.
+        Safetensors and JSON only, swapped in atomically (a crash keeps the previous one).
         """
-        from safetensors.torch import save_file
-
-        directory = Path(directory or Path(self.config.out_dir) / "checkpoint")
-        tmp = directory.with_name(directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        save_file(self._trainable_state(), str(tmp / "trainable.safetensors"))
-        torch.save(
-            {"optimizer": self.optimizer.state_dict(), "generator": self.generator.get_state()},
-            tmp / "optimizer.pt",
-        )
+        if not self.config.out_dir:
+            raise ValueError("config.out_dir must be set to save a checkpoint")
         state = {
+            "kind": "sft",
             "step": self.step,
-            "history": self.history,
             "config": asdict(self.config),
-            "python_random": repr(random.getstate()),
+            "history": {"records": self.history},
         }
-        (tmp / "state.json").write_text(json.dumps(state), encoding="utf-8")
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            os.replace(directory, old)
-        os.replace(tmp, directory)
-        shutil.rmtree(old, ignore_errors=True)
-        return directory
+        return save_run(
+            self.config.out_dir,
+            self.model,
+            self.optimizer,
+            state,
+            data_generator=self.generator,
+            trainable_only=True,
+        )
 
-    def load_checkpoint(self, directory=None) -> int:
-        """Resume from :meth:`save_checkpoint`'s folder; returns the step reached."""
-        from safetensors.torch import load_file
+    def resume(self, directory=None) -> int:
+        """Continue from :meth:`save`'s checkpoint; returns the step reached.
 
-        directory = Path(directory or Path(self.config.out_dir) / "checkpoint")
-        if not (directory / "state.json").is_file():
-            raise ValueError(f"no SFT checkpoint in {directory}")
-        weights = load_file(str(directory / "trainable.safetensors"))
-        named = dict(self.model.named_parameters())
-        missing = set(self._trainable_state()) - set(weights)
-        if missing:
-            raise ValueError(f"checkpoint lacks trainable parameters {sorted(missing)[:3]}")
-        with torch.no_grad():
-            for k, v in weights.items():
-                named[k].copy_(v)
-        extra = torch.load(directory / "optimizer.pt", weights_only=False)
-        self.optimizer.load_state_dict(extra["optimizer"])
-        self.generator.set_state(extra["generator"])
-        state = json.loads((directory / "state.json").read_text(encoding="utf-8"))
-        self.step, self.history = int(state["step"]), list(state["history"])
+        Raises :class:`~ml2llm.training.checkpoint.CheckpointError` (one line) when the folder
+        holds no valid checkpoint or it does not fit the model. Nothing is unpickled.
+        """
+        meta = restore_run(
+            directory or self.config.out_dir,
+            self.model,
+            self.optimizer,
+            data_generator=self.generator,
+            trainable_only=True,
+        )
+        if meta.get("kind") != "sft":
+            raise CheckpointError(f"{meta['path']} is a pretraining checkpoint, not a fine-tune")
+        self.step = int(meta["step"])
+        self.history = list(meta.get("history", {}).get("records", []))
         return self.step
 
 

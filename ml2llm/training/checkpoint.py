@@ -10,11 +10,11 @@ A checkpoint is a folder ``<run>/checkpoint/`` with
   sampler's generator state), RNG states (python, numpy, torch, cuda), the loss history,
   optimizer hyper-parameters, grad-scaler state, and the SHA-256 of both tensor files.
 
-:func:`save_checkpoint` writes everything into a fresh temporary folder next to the target,
+:func:`save_run` writes everything into a fresh temporary folder next to the target,
 fsyncs it, then swaps it in with two renames (old -> ``checkpoint.old``, new -> ``checkpoint``)
 and deletes the old one. A failure or Ctrl-C before the swap leaves the previous checkpoint
 untouched and the temporary folder removed; between the two renames :func:`find_checkpoint`
-falls back to ``checkpoint.old``. :func:`load_checkpoint` verifies the checksums and the model
+falls back to ``checkpoint.old``. :func:`restore_run` verifies the checksums and the model
 config and raises :class:`CheckpointError` (one clear line) for a corrupt, truncated or
 mismatched checkpoint.
 
@@ -223,7 +223,7 @@ def _load_weights(model, ckpt: Path, trainable_only: bool) -> None:
 
 
 # ---------------------------------------------------------------------- save / find / load
-def save_checkpoint(
+def save_run(
     run_dir: str | Path,
     model,
     optimizer=None,
@@ -356,7 +356,7 @@ def check_compatible(meta: dict, expected_model: dict) -> None:
         )
 
 
-def load_checkpoint(
+def restore_run(
     run_dir: str | Path,
     model,
     optimizer=None,
@@ -369,7 +369,7 @@ def load_checkpoint(
     """Load weights (and optimizer, scaler, RNG and data position) in place; return ``state.json``.
 
     Nothing is unpickled: tensors are safetensors, everything else JSON. ``trainable_only``
-    matches :func:`save_checkpoint`'s (only the parameters that require grad were stored).
+    matches :func:`save_run`'s (only the parameters that require grad were stored).
 
     ``expected_model`` (e.g. ``cfg.model_dict() | {"vocab_size": V}``) is compared with the
     saved model config first, so a mismatch is reported by name rather than as a tensor error.

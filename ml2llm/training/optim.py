@@ -3,8 +3,12 @@
 - :func:`param_groups` puts weight decay on matrices only (``p.dim() >= 2``: linear and
   embedding weights); biases, norm gains and other vectors are not decayed.
 - :func:`build_optimizer` returns ``torch.optim.AdamW`` (fused on CUDA).
+- :func:`set_lr` and :func:`apply_gradients` (unscale, clip, step, zero) are the loop pieces
+  that pretraining (:class:`~ml2llm.training.trainer.Trainer`) and fine-tuning
+  (:class:`~ml2llm.finetune.sft.SFTTrainer`) share.
 - :func:`cosine_lr`, :func:`wsd_lr` and :func:`constant_lr` are the schedules (linear warmup,
   then cosine decay / warmup-stable-decay / flat); :func:`lr_at` picks one from a config.
+  :func:`cosine_lr` is the package's only cosine schedule (fine-tuning uses it too).
 - :func:`clip_grad_norm` is global-norm clipping written out (``torch.nn.utils`` is used in
   the trainer; this one is the reference for Project 13.5's exercise).
 - :func:`adamw_step` is one AdamW update in NumPy (Project 13.5's reference).
@@ -75,6 +79,34 @@ def build_optimizer(
     groups = [g for g in groups if g["params"]]
     extra = {"fused": True} if device_type == "cuda" else {}
     return torch.optim.AdamW(groups, lr=lr, betas=tuple(betas), **extra)
+
+
+def set_lr(optimizer, lr: float) -> None:
+    """Set the learning rate of every parameter group (the schedule is applied each step)."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
+def apply_gradients(optimizer, params, grad_clip: float = 0.0, scaler=None):
+    """One optimizer update from the accumulated gradients; returns the gradient norm or None.
+
+    Unscales (with a ``torch.amp.GradScaler``), clips the global norm of ``params`` to
+    ``grad_clip`` when it is > 0, steps, updates the scaler and zeroes the gradients.
+    """
+    import torch
+
+    norm = None
+    if grad_clip and grad_clip > 0:
+        if scaler is not None:
+            scaler.unscale_(optimizer)
+        norm = torch.nn.utils.clip_grad_norm_(params, grad_clip)
+    if scaler is not None:
+        scaler.step(optimizer)
+        scaler.update()
+    else:
+        optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return norm
 
 
 # ---------------------------------------------------------------------- schedules

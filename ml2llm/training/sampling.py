@@ -1,112 +1,24 @@
-"""Sampling from a language model: temperature, top-k and top-p (nucleus), with the KV cache.
+"""Text samples from a language model, and NumPy versions of the top-k / top-p filters.
 
-:func:`filter_logits` turns one step's logits into the logits actually sampled from:
-divide by the temperature, keep the ``top_k`` largest, then keep the smallest set of tokens
-whose probability mass reaches ``top_p`` (the most likely token is always kept).
-:func:`generate` runs the autoregressive loop; with ``use_cache=True`` each step feeds only
-the newest token through the model, reusing the cached keys and values of the earlier ones
-(``ml2llm.transformers.kv_cache.KVCache``). When the context is full it slides the window
-and recomputes, exactly like the uncached path, so both give the same tokens.
+:func:`sample_text` encodes a prompt, runs :func:`ml2llm.transformers.generation.generate`
+(the one decoding loop: temperature, top-k, top-p, KV cache) and decodes the result. The
+loop and its logits filter live in :mod:`ml2llm.transformers.generation`; ``generate``,
+``filter_logits`` and ``sample_next`` are re-exported here for the trainer's callers.
+:func:`top_k_numpy` and :func:`top_p_numpy` are Project 14's NumPy references; they run the
+same filter on a NumPy array, so there is one top-k and one top-p in the package.
 
 What it does not do: beam search, repetition penalties, or stopping strings.
 
->>> import torch
->>> filter_logits(torch.tensor([[1.0, 3.0, 2.0]]), top_k=1)
-tensor([[-inf, 3., -inf]])
+>>> import numpy as np
+>>> top_k_numpy(np.array([1.0, 3.0, 2.0]), 1)
+array([-inf,   3., -inf])
 """
 
 from __future__ import annotations
 
+from ml2llm.transformers.generation import filter_logits, generate, sample_next
 
-def filter_logits(
-    logits, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None
-):
-    """Temperature, then top-k, then top-p on ``logits`` of shape ``(..., vocab)``.
-
-    Removed entries become ``-inf``. ``temperature`` must be > 0 (use greedy decoding for 0).
-    """
-    import torch
-
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0 here (0 means greedy), got {temperature!r}")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
-        raise ValueError(f"top_k must be a positive int or None, got {top_k!r}")
-    if top_p is not None and not 0.0 < top_p <= 1.0:
-        raise ValueError(f"top_p must be in (0, 1] or None, got {top_p!r}")
-    logits = logits.float() / temperature
-    if top_k is not None and top_k < logits.size(-1):
-        kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    if top_p is not None and top_p < 1.0:
-        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
-        probs = torch.softmax(sorted_logits, dim=-1)
-        # mass of the tokens strictly before each one: drop a token once that reaches top_p
-        before = torch.cumsum(probs, dim=-1) - probs
-        drop_sorted = before >= top_p
-        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
-        logits = logits.masked_fill(drop, float("-inf"))
-    return logits
-
-
-def sample_next(
-    logits,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    generator=None,
-):
-    """One token id per row of ``logits`` ``(B, vocab)`` -> ``(B, 1)``; temperature 0 = argmax."""
-    import torch
-
-    if temperature == 0:
-        return logits.argmax(dim=-1, keepdim=True)
-    probs = torch.softmax(filter_logits(logits, temperature, top_k, top_p), dim=-1)
-    return torch.multinomial(probs, 1, generator=generator)
-
-
-def generate(
-    model,
-    idx,
-    max_new_tokens: int,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    use_cache: bool = True,
-    generator=None,
-):
-    """Append ``max_new_tokens`` sampled ids to ``idx`` (``(B, T)`` LongTensor) and return it."""
-    import torch
-
-    from ml2llm.transformers.kv_cache import KVCache
-
-    if (
-        isinstance(max_new_tokens, bool)
-        or not isinstance(max_new_tokens, int)
-        or max_new_tokens < 0
-    ):
-        raise ValueError(f"max_new_tokens must be an int >= 0, got {max_new_tokens!r}")
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature!r}")
-    block = model.config.block_size
-    was_training = model.training
-    model.eval()
-    cache = KVCache(model.config.n_layer) if use_cache else None
-    next_input = idx[:, -block:]
-    try:
-        with torch.no_grad():
-            for _ in range(max_new_tokens):
-                if cache is not None and cache.seq_len + next_input.shape[1] > block:
-                    cache = KVCache(model.config.n_layer)  # window full: recompute the last block
-                    next_input = idx[:, -block:]
-                if cache is None:
-                    next_input = idx[:, -block:]
-                logits, _ = model(next_input, kv_cache=cache)
-                nxt = sample_next(logits[:, -1, :], temperature, top_k, top_p, generator)
-                idx = torch.cat([idx, nxt], dim=1)
-                next_input = nxt
-    finally:
-        model.train(was_training)
-    return idx
+__all__ = ["filter_logits", "generate", "sample_next", "sample_text", "top_k_numpy", "top_p_numpy"]
 
 
 def sample_text(
@@ -141,30 +53,21 @@ def top_k_numpy(logits, k: int):
     Ties with the k-th largest are kept (as in :func:`filter_logits` and Hugging Face).
     """
     import numpy as np
+    import torch
 
     logits = np.asarray(logits, dtype=float)
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k!r}")
-    if k >= logits.shape[-1]:
-        return logits.copy()
-    kth = np.sort(logits, axis=-1)[..., -k][..., None]
-    return np.where(logits < kth, -np.inf, logits)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be an int >= 1, got {k!r}")
+    return filter_logits(torch.from_numpy(logits.copy()), top_k=int(k)).numpy()
 
 
 def top_p_numpy(logits, p: float):
     """NumPy nucleus filter over the last axis: keep the most likely tokens until their
     probability mass reaches ``p`` (the token that crosses ``p`` is kept); others ``-inf``."""
     import numpy as np
+    import torch
 
     logits = np.asarray(logits, dtype=float)
     if not 0 < p <= 1:
         raise ValueError(f"p must be in (0, 1], got {p!r}")
-    order = np.argsort(-logits, axis=-1, kind="stable")
-    sorted_logits = np.take_along_axis(logits, order, axis=-1)
-    z = np.exp(sorted_logits - sorted_logits[..., :1])
-    probs = z / z.sum(axis=-1, keepdims=True)
-    before = np.cumsum(probs, axis=-1) - probs
-    drop_sorted = before >= p
-    drop = np.zeros_like(drop_sorted)
-    np.put_along_axis(drop, order, drop_sorted, axis=-1)
-    return np.where(drop, -np.inf, logits)
+    return filter_logits(torch.from_numpy(logits.copy()), top_p=float(p)).numpy()

@@ -1,4 +1,4 @@
-"""What the GPT and Mistral models share: loss, input checks, generation, parameter count."""
+"""What the GPT and Llama models share: loss, input checks, ``generate``, parameter count."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ml2llm.transformers.kv_cache import KVCache
+from ml2llm.transformers.generation import generate
 
 
 class CausalLM(nn.Module):
@@ -64,60 +64,33 @@ class CausalLM(nn.Module):
     def _embedding_params(self) -> list[torch.Tensor]:
         raise NotImplementedError
 
-    @torch.no_grad()
     def generate(
         self,
         idx: torch.Tensor,
         max_new_tokens: int,
         temperature: float = 1.0,
         top_k: int | None = None,
+        top_p: float | None = None,
         use_cache: bool = True,
         generator: torch.Generator | None = None,
+        eos_id: int | None = None,
     ) -> torch.Tensor:
         """Append ``max_new_tokens`` sampled tokens to ``idx`` (``(B, T)``) and return it.
 
-        ``temperature=0`` means greedy decoding (argmax). ``top_k`` keeps only the k most
-        likely tokens before sampling. With ``use_cache`` each step runs only the newest token
-        through the model (KV cache); once the sequence outgrows ``block_size`` generation
-        continues without the cache on the last ``block_size`` tokens, exactly as the
-        uncached path does, so both give identical tokens.
+        ``temperature=0`` means greedy decoding (argmax); ``top_k``/``top_p`` filter before
+        sampling. With ``use_cache`` each step runs only the newest token through the model
+        (KV cache); cached and uncached decoding give identical tokens. This is
+        :func:`ml2llm.transformers.generation.generate` (the one decoding loop).
         """
-        if (
-            isinstance(max_new_tokens, bool)
-            or not isinstance(max_new_tokens, int)
-            or max_new_tokens < 0
-        ):
-            raise ValueError(f"max_new_tokens must be an int >= 0, got {max_new_tokens!r}")
-        if temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {temperature!r}")
-        if top_k is not None and (not isinstance(top_k, int) or top_k <= 0):
-            raise ValueError(f"top_k must be a positive int or None, got {top_k!r}")
         self._check_idx(idx[:, -self.config.block_size :])
-        was_training = self.training
-        self.eval()
-        block = self.config.block_size
-        cache = KVCache(self.config.n_layer) if use_cache else None
-        next_input = idx[:, -block:]
-        try:
-            for _ in range(max_new_tokens):
-                if cache is not None and cache.seq_len + next_input.shape[1] > block:
-                    cache = None  # context full: fall back to the sliding uncached path
-                    next_input = idx[:, -block:]
-                if cache is None:
-                    next_input = idx[:, -block:]
-                logits, _ = self(next_input, kv_cache=cache)
-                logits = logits[:, -1, :].float()
-                if temperature == 0:
-                    nxt = logits.argmax(dim=-1, keepdim=True)
-                else:
-                    logits = logits / temperature
-                    if top_k is not None:
-                        kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]
-                        logits = logits.masked_fill(logits < kth, float("-inf"))
-                    probs = torch.softmax(logits, dim=-1)
-                    nxt = torch.multinomial(probs, 1, generator=generator)
-                idx = torch.cat([idx, nxt], dim=1)
-                next_input = nxt
-        finally:
-            self.train(was_training)
-        return idx
+        return generate(
+            self,
+            idx,
+            max_new_tokens,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            use_cache=use_cache,
+            generator=generator,
+            eos_id=eos_id,
+        )

@@ -1,9 +1,9 @@
 """Configuration dataclasses for the project's decoder-only transformers.
 
 :class:`GPTConfig` describes a GPT-2-architecture model (learned positions, LayerNorm, GELU
-MLP, multi-head attention). :class:`MistralConfig` describes a Llama/Mistral-architecture
+MLP, multi-head attention). :class:`LlamaConfig` describes a Llama/Mistral-architecture
 model (RoPE, RMSNorm, SwiGLU MLP, grouped-query attention, optional sliding window);
-``LlamaConfig`` is the same class under the other name.
+``MistralConfig`` is the same class under the other name.
 
 Both validate themselves on construction and raise ``ValueError`` naming the argument and
 what was expected (for example ``n_embd`` not divisible by ``n_head``). Both round-trip
@@ -113,7 +113,7 @@ class GPTConfig(_DictMixin):
 
 
 @dataclass
-class MistralConfig(_DictMixin):
+class LlamaConfig(_DictMixin):
     """Llama/Mistral architecture.
 
     Parameters
@@ -178,4 +178,4 @@ class MistralConfig(_DictMixin):
         return self.n_embd // self.n_head
 
 
-LlamaConfig = MistralConfig
+MistralConfig = LlamaConfig  # Mistral = Llama + the optional sliding window

@@ -4,8 +4,10 @@ Each function is the smallest self-contained statement of one idea in Projects 1
 12.5, written on plain tensors (no ``nn.Module``): splitting heads, causal attention, a
 pre-norm block, the GPT-2 parameter count, the next-token loss, top-k filtering, RMSNorm,
 RoPE, grouped-query head repetition, SwiGLU, the sliding-window mask and one KV-cached
-attention step. The models in :mod:`~ml2llm.transformers.gpt` and
-:mod:`~ml2llm.transformers.llama` compute the same things (tests prove it).
+attention step. The modules in :mod:`~ml2llm.transformers.gpt` and
+:mod:`~ml2llm.transformers.llama` call these functions (``split_heads``, ``block_forward``,
+``rms_norm``, ``swiglu``), and :mod:`~ml2llm.transformers.generation` filters with
+``top_k_logits``, so a notebook check leads in one hop to the code the models run.
 
 >>> import torch
 >>> x = torch.arange(12.0).view(1, 2, 6)
@@ -41,7 +43,10 @@ def causal_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch
 
 
 def block_forward(x, ln_1, attn, ln_2, mlp):
-    """Pre-norm residual block: ``x = x + attn(ln_1(x))``; ``x = x + mlp(ln_2(x))``."""
+    """Pre-norm residual block: ``x = x + attn(ln_1(x))``; ``x = x + mlp(ln_2(x))``.
+
+    The four parts are callables (modules or functions), so GPT-2's and Llama's blocks share it.
+    """
     x = x + attn(ln_1(x))
     return x + mlp(ln_2(x))
 
@@ -69,8 +74,14 @@ def top_k_logits(logits: torch.Tensor, k: int) -> torch.Tensor:
 
 # ---------------------------------------------------------------------- Project 12.5
 def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """``x / sqrt(mean(x², last dim) + eps) * weight``."""
-    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * weight
+    """``x / sqrt(mean(x², last dim) + eps) * weight``.
+
+    The normalisation runs in float32 and is cast back before the gain, as Hugging Face's
+    Llama does, so half-precision inputs do not overflow in ``x²``.
+    """
+    h = x.float()
+    h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)
+    return weight * h.to(x.dtype)
 
 
 def apply_rope(x: torch.Tensor, positions: torch.Tensor, theta: float = 10000.0) -> torch.Tensor:
@@ -84,9 +95,18 @@ def repeat_kv(x: torch.Tensor, n_rep: int) -> torch.Tensor:
     return _attn.repeat_kv(x, n_rep)
 
 
+def _project(w, x):
+    """``x Wᵀ`` for a weight tensor in ``nn.Linear`` layout, or ``w(x)`` for a module."""
+    return F.linear(x, w) if isinstance(w, torch.Tensor) else w(x)
+
+
 def swiglu(x, w_gate, w_up, w_down):
-    """``silu(x W_gateᵀ) * (x W_upᵀ)`` then ``W_downᵀ``; weights in ``nn.Linear`` layout (out, in)."""
-    return (F.silu(x @ w_gate.T) * (x @ w_up.T)) @ w_down.T
+    """``silu(x W_gateᵀ) * (x W_upᵀ)`` then ``W_downᵀ``; weights in ``nn.Linear`` layout (out, in).
+
+    Each ``w_*`` may also be a module (an ``nn.Linear``, or one wrapped by LoRA), which is
+    then called instead.
+    """
+    return _project(w_down, F.silu(_project(w_gate, x)) * _project(w_up, x))
 
 
 def sliding_window_mask(T: int, window: int) -> torch.Tensor:

@@ -7,8 +7,11 @@ these projections transposed, as ``Conv1D``). Pre-norm blocks, learned position
 embeddings, tanh-approximated GELU, and the output projection tied to the token embedding.
 
 ``forward(idx, targets=None)`` returns ``(logits, loss)``; ``return_attn=True`` appends the
-list of per-layer attention probabilities ``(B, n_head, T, T)``. ``generate`` samples with
-temperature / top-k and a KV cache. Not handled: padding masks, cross-attention, gradient
+list of per-layer attention probabilities ``(B, n_head, T, T)``. ``generate`` (from
+:class:`~ml2llm.transformers.base.CausalLM`) samples with temperature / top-k / top-p and a KV
+cache. The blocks call the functional references of Project 12's exercises
+(:func:`~ml2llm.transformers.functional.split_heads`,
+:func:`~ml2llm.transformers.functional.block_forward`). Not handled: padding masks, cross-attention, gradient
 checkpointing.
 
 >>> import torch
@@ -30,29 +33,34 @@ import torch.nn.functional as F
 from ml2llm.transformers.attention import attention, causal_mask
 from ml2llm.transformers.base import CausalLM
 from ml2llm.transformers.config import GPTConfig
+from ml2llm.transformers.functional import block_forward, split_heads
 from ml2llm.transformers.kv_cache import KVCache
 
 
 class CausalSelfAttention(nn.Module):
-    """Multi-head causal self-attention with one fused q/k/v projection."""
+    """Multi-head causal self-attention with one fused q/k/v projection.
 
-    def __init__(self, config: GPTConfig):
+    ``layer_idx`` (stored when built, as in Hugging Face) names this layer's slot in the KV
+    cache. ``forward(x, cache=None, attn_maps=None) -> y``: with a cache the new keys and
+    values are appended to it; with a list ``attn_maps`` the probabilities are appended to it.
+    """
+
+    def __init__(self, config: GPTConfig, layer_idx: int = 0):
         super().__init__()
         self.config = config
+        self.layer_idx = layer_idx
         self.n_head = config.n_head
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
         self.resid_dropout = nn.Dropout(config.dropout)
 
-    def forward(
-        self, x, kv_cache: KVCache | None = None, layer: int = 0, return_attn: bool = False
-    ):
+    def forward(self, x, cache: KVCache | None = None, attn_maps: list | None = None):
         B, T, C = x.shape
         q, k, v = self.c_attn(x).split(C, dim=2)
         # (B, T, C) -> (B, n_head, T, head_dim): each head attends independently
-        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
-        if kv_cache is not None:
-            k, v = kv_cache.update(layer, k, v)
+        q, k, v = (split_heads(t, self.n_head) for t in (q, k, v))
+        if cache is not None:
+            k, v = cache.update(self.layer_idx, k, v)
         kv_len = k.shape[-2]
         mask = None if kv_len == T else causal_mask(T, kv_len, device=x.device)
         y, probs = attention(
@@ -62,11 +70,13 @@ class CausalSelfAttention(nn.Module):
             mask,
             dropout_p=self.config.dropout if self.training else 0.0,
             impl=self.config.attn_impl,
-            return_probs=return_attn,
+            return_probs=attn_maps is not None,
             is_causal=True,
         )
+        if attn_maps is not None:
+            attn_maps.append(probs)
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble all heads side by side
-        return self.resid_dropout(self.c_proj(y)), probs
+        return self.resid_dropout(self.c_proj(y))
 
 
 class MLP(nn.Module):
@@ -83,20 +93,24 @@ class MLP(nn.Module):
 
 
 class Block(nn.Module):
-    """Pre-norm transformer block: ``x + attn(ln_1(x))`` then ``x + mlp(ln_2(x))``."""
+    """Pre-norm transformer block: ``x + attn(ln_1(x))`` then ``x + mlp(ln_2(x))``.
 
-    def __init__(self, config: GPTConfig):
+    ``forward(x, cache=None, attn_maps=None) -> x`` is
+    :func:`ml2llm.transformers.functional.block_forward` on this block's parts.
+    """
+
+    def __init__(self, config: GPTConfig, layer_idx: int = 0):
         super().__init__()
         self.ln_1 = nn.LayerNorm(config.n_embd, eps=config.layer_norm_eps, bias=config.bias)
-        self.attn = CausalSelfAttention(config)
+        self.attn = CausalSelfAttention(config, layer_idx)
         self.ln_2 = nn.LayerNorm(config.n_embd, eps=config.layer_norm_eps, bias=config.bias)
         self.mlp = MLP(config)
 
-    def forward(self, x, kv_cache=None, layer=0, return_attn=False):
-        a, probs = self.attn(self.ln_1(x), kv_cache, layer, return_attn)
-        x = x + a
-        x = x + self.mlp(self.ln_2(x))
-        return x, probs
+    def forward(self, x, cache: KVCache | None = None, attn_maps: list | None = None):
+        def attn(h):
+            return self.attn(h, cache, attn_maps)
+
+        return block_forward(x, self.ln_1, attn, self.ln_2, self.mlp)
 
 
 class GPT(CausalLM):
@@ -117,7 +131,7 @@ class GPT(CausalLM):
                 wte=nn.Embedding(config.vocab_size, config.n_embd),
                 wpe=nn.Embedding(config.block_size, config.n_embd),
                 drop=nn.Dropout(config.dropout),
-                h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+                h=nn.ModuleList([Block(config, i) for i in range(config.n_layer)]),
                 ln_f=nn.LayerNorm(config.n_embd, eps=config.layer_norm_eps, bias=config.bias),
             )
         )
@@ -159,10 +173,9 @@ class GPT(CausalLM):
         T = idx.shape[1]
         pos = torch.arange(past, past + T, device=idx.device)
         x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
-        attn = []
-        for i, block in enumerate(self.transformer.h):
-            x, probs = block(x, kv_cache, i, return_attn)
-            attn.append(probs)
+        attn = [] if return_attn else None
+        for block in self.transformer.h:
+            x = block(x, cache=kv_cache, attn_maps=attn)
         logits = self.lm_head(self.transformer.ln_f(x))
         loss = self._loss(logits, targets)
         return (logits, loss, attn) if return_attn else (logits, loss)

@@ -3,7 +3,7 @@
 - :func:`gpt_from_hf` / :func:`gpt_to_hf`: :class:`~ml2llm.transformers.gpt.GPT` ↔
   ``GPT2LMHeadModel``. HF keeps the attention/MLP projections as ``Conv1D`` (weight shape
   ``(in, out)``), so those four matrices are transposed on the way.
-- :func:`mistral_from_hf` / :func:`mistral_to_hf`: :class:`~ml2llm.transformers.llama.Mistral`
+- :func:`mistral_from_hf` / :func:`mistral_to_hf`: :class:`~ml2llm.transformers.llama.Llama`
   ↔ ``MistralForCausalLM`` or ``LlamaForCausalLM`` (same parameter names, no transposes).
 - :func:`from_hf` / :func:`to_hf` dispatch on the model type.
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import torch
 
-from ml2llm.transformers.config import GPTConfig, MistralConfig
+from ml2llm.transformers.config import GPTConfig, LlamaConfig
 from ml2llm.transformers.gpt import GPT
-from ml2llm.transformers.llama import Mistral
+from ml2llm.transformers.llama import Llama
 
 _CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
 
@@ -129,8 +129,8 @@ def gpt_to_hf(model: GPT, **hf_kwargs):
 
 
 # ---------------------------------------------------------------------- Mistral/Llama
-def mistral_config_from_hf(hf_config) -> MistralConfig:
-    """A :class:`MistralConfig` equal to a ``MistralConfig``/``LlamaConfig`` from transformers."""
+def mistral_config_from_hf(hf_config) -> LlamaConfig:
+    """A :class:`LlamaConfig` equal to a ``MistralConfig``/``LlamaConfig`` from transformers."""
     if hf_config.hidden_act != "silu":
         raise ValueError(f"hidden_act must be 'silu', got {hf_config.hidden_act!r}")
     for flag in ("attention_bias", "mlp_bias"):
@@ -149,7 +149,7 @@ def mistral_config_from_hf(hf_config) -> MistralConfig:
             f"head_dim * num_attention_heads must equal hidden_size, got {head_dim} * "
             f"{hf_config.num_attention_heads} != {hf_config.hidden_size}"
         )
-    return MistralConfig(
+    return LlamaConfig(
         vocab_size=hf_config.vocab_size,
         block_size=hf_config.max_position_embeddings,
         n_layer=hf_config.num_hidden_layers,
@@ -165,15 +165,15 @@ def mistral_config_from_hf(hf_config) -> MistralConfig:
     )
 
 
-def mistral_from_hf(hf_model, config: MistralConfig | None = None) -> Mistral:
-    """Copy a ``MistralForCausalLM`` or ``LlamaForCausalLM`` into a new :class:`Mistral`."""
+def mistral_from_hf(hf_model, config: LlamaConfig | None = None) -> Llama:
+    """Copy a ``MistralForCausalLM`` or ``LlamaForCausalLM`` into a new :class:`Llama`."""
     derived = mistral_config_from_hf(hf_model.config)
     if config is not None:
         diff = {k: v for k, v in derived.diff(config).items() if k != "attn_impl"}
         if diff:
             raise ValueError(f"config does not match the Hugging Face model: {diff} (ours, given)")
         derived = config
-    model = Mistral(derived)
+    model = Llama(derived)
     state = dict(hf_model.state_dict())
     if derived.tie_word_embeddings:
         state.setdefault("lm_head.weight", state["model.embed_tokens.weight"])
@@ -181,7 +181,7 @@ def mistral_from_hf(hf_model, config: MistralConfig | None = None) -> Mistral:
     return model
 
 
-def mistral_to_hf(model: Mistral, arch: str = "mistral", **hf_kwargs):
+def mistral_to_hf(model: Llama, arch: str = "mistral", **hf_kwargs):
     """A ``MistralForCausalLM`` (``arch="mistral"``) or ``LlamaForCausalLM`` (``"llama"``)."""
     import transformers
 
@@ -233,9 +233,9 @@ def from_hf(hf_model):
 
 
 def to_hf(model, **kwargs):
-    """The Hugging Face model equal to ``model`` (:class:`GPT` or :class:`Mistral`)."""
+    """The Hugging Face model equal to ``model`` (:class:`GPT` or :class:`Llama`)."""
     if isinstance(model, GPT):
         return gpt_to_hf(model, **kwargs)
-    if isinstance(model, Mistral):
+    if isinstance(model, Llama):
         return mistral_to_hf(model, **kwargs)
     raise ValueError(f"model must be an ml2llm GPT or Mistral, got {type(model).__name__}")

@@ -17,9 +17,9 @@ No biases anywhere. Parameter names follow Hugging Face's ``MistralForCausalLM``
 padding masks.
 
 >>> import torch
->>> from ml2llm.transformers.config import MistralConfig
->>> cfg = MistralConfig(vocab_size=11, block_size=8, n_layer=1, n_head=4, n_kv_head=2, n_embd=16)
->>> logits, _ = Mistral(cfg)(torch.zeros(1, 5, dtype=torch.long))
+>>> from ml2llm.transformers.config import LlamaConfig
+>>> cfg = LlamaConfig(vocab_size=11, block_size=8, n_layer=1, n_head=4, n_kv_head=2, n_embd=16)
+>>> logits, _ = Llama(cfg)(torch.zeros(1, 5, dtype=torch.long))
 >>> tuple(logits.shape)
 (1, 5, 11)
 """
@@ -28,17 +28,18 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from ml2llm.transformers.attention import attention, causal_mask, repeat_kv
 from ml2llm.transformers.base import CausalLM
-from ml2llm.transformers.config import MistralConfig
+from ml2llm.transformers.config import LlamaConfig
+from ml2llm.transformers.functional import block_forward, rms_norm, swiglu
 from ml2llm.transformers.kv_cache import KVCache
 from ml2llm.transformers.rope import apply_rope, rope_cos_sin
 
 
 class RMSNorm(nn.Module):
-    """``x / sqrt(mean(x²) + eps) * weight``, computed in float32."""
+    """``x / sqrt(mean(x²) + eps) * weight``, normalised in float32
+    (:func:`~ml2llm.transformers.functional.rms_norm`)."""
 
     def __init__(self, dim: int, eps: float = 1e-6):
         super().__init__()
@@ -46,16 +47,14 @@ class RMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x):
-        dtype = x.dtype
-        x = x.float()
-        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
-        return self.weight * x.to(dtype)
+        return rms_norm(x, self.weight, self.eps)
 
 
 class SwiGLU(nn.Module):
-    """Gated MLP: ``down_proj(silu(gate_proj(x)) * up_proj(x))``."""
+    """Gated MLP: ``down_proj(silu(gate_proj(x)) * up_proj(x))``
+    (:func:`~ml2llm.transformers.functional.swiglu` on the three projections)."""
 
-    def __init__(self, config: MistralConfig):
+    def __init__(self, config: LlamaConfig):
         super().__init__()
         self.gate_proj = nn.Linear(config.n_embd, config.intermediate_size, bias=False)
         self.up_proj = nn.Linear(config.n_embd, config.intermediate_size, bias=False)
@@ -63,15 +62,21 @@ class SwiGLU(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
 
     def forward(self, x):
-        return self.dropout(self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x)))
+        return self.dropout(swiglu(x, self.gate_proj, self.up_proj, self.down_proj))
 
 
 class GQAttention(nn.Module):
-    """Grouped-query attention with RoPE on queries and keys (never on values)."""
+    """Grouped-query attention with RoPE on queries and keys (never on values).
 
-    def __init__(self, config: MistralConfig):
+    ``layer_idx`` (stored when built, as in Hugging Face) names this layer's slot in the KV
+    cache. ``forward(x, position_embeddings, cache=None, attn_maps=None) -> y`` where
+    ``position_embeddings`` is the ``(cos, sin)`` pair of the current positions.
+    """
+
+    def __init__(self, config: LlamaConfig, layer_idx: int = 0):
         super().__init__()
         self.config = config
+        self.layer_idx = layer_idx
         hd = config.head_dim
         self.q_proj = nn.Linear(config.n_embd, config.n_head * hd, bias=False)
         self.k_proj = nn.Linear(config.n_embd, config.n_kv_head * hd, bias=False)
@@ -79,15 +84,16 @@ class GQAttention(nn.Module):
         self.o_proj = nn.Linear(config.n_head * hd, config.n_embd, bias=False)
         self.resid_dropout = nn.Dropout(config.dropout)
 
-    def forward(self, x, cos, sin, kv_cache=None, layer=0, return_attn=False):
+    def forward(self, x, position_embeddings, cache: KVCache | None = None, attn_maps=None):
         cfg = self.config
+        cos, sin = position_embeddings
         B, T, _ = x.shape
         q = self.q_proj(x).view(B, T, cfg.n_head, cfg.head_dim).transpose(1, 2)
         k = self.k_proj(x).view(B, T, cfg.n_kv_head, cfg.head_dim).transpose(1, 2)
         v = self.v_proj(x).view(B, T, cfg.n_kv_head, cfg.head_dim).transpose(1, 2)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
-        if kv_cache is not None:  # cache the small (n_kv_head) tensors, after RoPE
-            k, v = kv_cache.update(layer, k, v)
+        if cache is not None:  # cache the small (n_kv_head) tensors, after RoPE
+            k, v = cache.update(self.layer_idx, k, v)
         n_rep = cfg.n_head // cfg.n_kv_head
         k, v = repeat_kv(k, n_rep), repeat_kv(v, n_rep)
         kv_len = k.shape[-2]
@@ -102,48 +108,55 @@ class GQAttention(nn.Module):
             mask,
             dropout_p=cfg.dropout if self.training else 0.0,
             impl=cfg.attn_impl,
-            return_probs=return_attn,
+            return_probs=attn_maps is not None,
             is_causal=True,
         )
+        if attn_maps is not None:
+            attn_maps.append(probs)
         y = y.transpose(1, 2).contiguous().view(B, T, cfg.n_head * cfg.head_dim)
-        return self.resid_dropout(self.o_proj(y)), probs
+        return self.resid_dropout(self.o_proj(y))
 
 
 class DecoderLayer(nn.Module):
-    """Pre-norm block: ``x + attn(rms(x))`` then ``x + swiglu(rms(x))``."""
+    """Pre-norm block: ``x + attn(rms(x))`` then ``x + swiglu(rms(x))``.
 
-    def __init__(self, config: MistralConfig):
+    ``forward(x, position_embeddings, cache=None, attn_maps=None) -> x`` is
+    :func:`ml2llm.transformers.functional.block_forward` on this layer's parts.
+    """
+
+    def __init__(self, config: LlamaConfig, layer_idx: int = 0):
         super().__init__()
         self.input_layernorm = RMSNorm(config.n_embd, config.rms_norm_eps)
-        self.self_attn = GQAttention(config)
+        self.self_attn = GQAttention(config, layer_idx)
         self.post_attention_layernorm = RMSNorm(config.n_embd, config.rms_norm_eps)
         self.mlp = SwiGLU(config)
 
-    def forward(self, x, cos, sin, kv_cache=None, layer=0, return_attn=False):
-        a, probs = self.self_attn(self.input_layernorm(x), cos, sin, kv_cache, layer, return_attn)
-        x = x + a
-        x = x + self.mlp(self.post_attention_layernorm(x))
-        return x, probs
+    def forward(self, x, position_embeddings, cache: KVCache | None = None, attn_maps=None):
+        def attn(h):
+            return self.self_attn(h, position_embeddings, cache, attn_maps)
+
+        return block_forward(x, self.input_layernorm, attn, self.post_attention_layernorm, self.mlp)
 
 
-class Mistral(CausalLM):
+class Llama(CausalLM):
     """Llama/Mistral-architecture language model. See the module docstring.
 
     Parameters
     ----------
-    config : MistralConfig
+    config : LlamaConfig
+        (``MistralConfig`` is the same class.)
     """
 
-    def __init__(self, config: MistralConfig):
+    def __init__(self, config: LlamaConfig):
         super().__init__()
-        if not isinstance(config, MistralConfig):
-            raise ValueError(f"config must be a MistralConfig, got {type(config).__name__}")
+        if not isinstance(config, LlamaConfig):
+            raise ValueError(f"config must be a LlamaConfig, got {type(config).__name__}")
         self.config = config
         self.model = nn.ModuleDict(
             dict(
                 embed_tokens=nn.Embedding(config.vocab_size, config.n_embd),
                 drop=nn.Dropout(config.dropout),
-                layers=nn.ModuleList([DecoderLayer(config) for _ in range(config.n_layer)]),
+                layers=nn.ModuleList([DecoderLayer(config, i) for i in range(config.n_layer)]),
                 norm=RMSNorm(config.n_embd, config.rms_norm_eps),
             )
         )
@@ -172,13 +185,12 @@ class Mistral(CausalLM):
         x = self.model.drop(self.model.embed_tokens(idx))
         pos = torch.arange(past, past + T, device=idx.device)
         cos, sin = rope_cos_sin(pos, self.config.head_dim, self.config.rope_theta, dtype=x.dtype)
-        attn = []
-        for i, layer in enumerate(self.model.layers):
-            x, probs = layer(x, cos, sin, kv_cache, i, return_attn)
-            attn.append(probs)
+        attn = [] if return_attn else None
+        for layer in self.model.layers:
+            x = layer(x, (cos, sin), cache=kv_cache, attn_maps=attn)
         logits = self.lm_head(self.model.norm(x))
         loss = self._loss(logits, targets)
         return (logits, loss, attn) if return_attn else (logits, loss)
 
 
-Llama = Mistral
+Mistral = Llama  # the same architecture (Mistral adds the optional sliding window)

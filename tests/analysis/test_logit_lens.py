@@ -52,7 +52,7 @@ def test_layer_zero_and_residual_updates_computed_by_hand():
     tr = model.transformer
     with torch.no_grad():
         h0 = tr.wte(idx) + tr.wpe(torch.arange(8))
-        h1 = h0 + tr.h[0].attn(tr.h[0].ln_1(h0))[0]
+        h1 = h0 + tr.h[0].attn(tr.h[0].ln_1(h0))
         h1 = h1 + tr.h[0].mlp(tr.h[0].ln_2(h1))
         lens0 = model.lm_head(F.layer_norm(h0, (8,), tr.ln_f.weight, tr.ln_f.bias))
     torch.testing.assert_close(hs[0], h0)

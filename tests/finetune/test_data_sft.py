@@ -172,7 +172,7 @@ def test_sft_learns_and_resume_is_exact(own_export, tmp_path):
     b = make(tmp_path / "b")
     b.train(steps=20)  # saves a checkpoint at step 20
     c = make(tmp_path / "b")
-    assert c.load_checkpoint() == 20
+    assert c.resume() == 20
     c.train()
     # same data order, same optimizer state: the resumed run equals the uninterrupted one
     assert [h["train_loss"] for h in c.history] == pytest.approx(

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import ml2llm.training.checkpoint as ckpt_mod
-from ml2llm.training.checkpoint import CheckpointError, load_checkpoint, read_state, save_checkpoint
+from ml2llm.training.checkpoint import CheckpointError, read_state, restore_run, save_run
 from ml2llm.training.config import TrainConfig
 from ml2llm.training.models import build_model
 from ml2llm.training.optim import build_optimizer
@@ -29,19 +29,19 @@ def _trained(seed=0):
 
 
 def _save(run, model, opt, step=2):
-    return save_checkpoint(run, model, opt, {"step": step, "model_config": EXPECT})
+    return save_run(run, model, opt, {"step": step, "model_config": EXPECT})
 
 
 def test_round_trip_is_exact(tmp_path):
     model, opt = _trained()
     gen = torch.Generator().manual_seed(7)
     torch.manual_seed(123)
-    save_checkpoint(tmp_path, model, opt, {"step": 2, "model_config": EXPECT}, data_generator=gen)
+    save_run(tmp_path, model, opt, {"step": 2, "model_config": EXPECT}, data_generator=gen)
     expected_rand = torch.rand(3)
     expected_data = torch.randint(100, (3,), generator=gen)
     model2, opt2 = _trained(seed=1)  # different weights and moments
     gen2 = torch.Generator().manual_seed(0)
-    meta = load_checkpoint(tmp_path, model2, opt2, data_generator=gen2, expected_model=EXPECT)
+    meta = restore_run(tmp_path, model2, opt2, data_generator=gen2, expected_model=EXPECT)
     assert meta["step"] == 2
     for (n, a), b in zip(model.state_dict().items(), model2.state_dict().values()):
         assert torch.equal(a, b), n
@@ -59,7 +59,7 @@ def test_corrupt_checkpoint_is_reported(tmp_path):
     with pytest.raises(
         CheckpointError, match="corrupt: model.safetensors does not match its checksum"
     ):
-        load_checkpoint(tmp_path, model, opt)
+        restore_run(tmp_path, model, opt)
     (path / "state.json").write_text("{not json")
     with pytest.raises(CheckpointError, match="state.json is not valid JSON"):
         read_state(tmp_path)
@@ -75,7 +75,7 @@ def test_mismatched_checkpoint_names_the_settings(tmp_path):
     _save(tmp_path, model, opt)
     bigger = dict(EXPECT, n_layer=2)
     with pytest.raises(CheckpointError, match="n_layer: checkpoint 1 vs config 2"):
-        load_checkpoint(
+        restore_run(
             tmp_path,
             build_model(TrainConfig(**{**CFG.to_dict(), "n_layer": 2}), 20),
             expected_model=bigger,
@@ -83,7 +83,7 @@ def test_mismatched_checkpoint_names_the_settings(tmp_path):
     # without a stored config to compare, the tensor mismatch is still a CheckpointError
     wider = build_model(TrainConfig(n_layer=1, n_head=2, n_embd=32, block_size=8), 20)
     with pytest.raises(CheckpointError, match="does not fit this model"):
-        load_checkpoint(tmp_path, wider)
+        restore_run(tmp_path, wider)
 
 
 def test_failed_write_keeps_previous_checkpoint(tmp_path, monkeypatch):

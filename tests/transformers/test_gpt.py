@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from ml2llm.transformers import GPT, GPTConfig, load_checkpoint, save_checkpoint
+from ml2llm.transformers import GPT, GPTConfig, load_model, save_model
 from ml2llm.transformers.hf import gpt_from_hf, gpt_to_hf
 
 
@@ -168,13 +168,13 @@ def test_checkpoint_round_trip_and_config_mismatch(tmp_path, char_ids):
     idx, vocab = char_ids
     cfg = GPTConfig(vocab_size=vocab, block_size=32, n_layer=1, n_head=2, n_embd=16)
     model = GPT(cfg).eval()
-    save_checkpoint(model, tmp_path)
-    loaded = load_checkpoint(tmp_path, cfg).eval()
+    save_model(model, tmp_path)
+    loaded = load_model(tmp_path, cfg).eval()
     assert torch.equal(loaded(idx)[0], model(idx)[0])
     assert loaded.lm_head.weight is loaded.transformer.wte.weight  # tying survives
     wrong = GPTConfig(vocab_size=vocab, block_size=32, n_layer=2, n_head=2, n_embd=16)
     with pytest.raises(ValueError, match="n_layer: saved 1 vs given 2"):
-        load_checkpoint(tmp_path, wrong)
+        load_model(tmp_path, wrong)
 
 
 def test_from_hf_with_mismatched_config(char_ids):

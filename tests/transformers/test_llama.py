@@ -5,7 +5,7 @@ import torch
 import transformers
 from transformers.models.mistral import modeling_mistral as hf_mistral
 
-from ml2llm.transformers import KVCache, Mistral, MistralConfig, load_checkpoint, save_checkpoint
+from ml2llm.transformers import KVCache, Mistral, MistralConfig, load_model, save_model
 from ml2llm.transformers.attention import causal_mask, repeat_kv
 from ml2llm.transformers.hf import from_hf, mistral_from_hf, mistral_to_hf
 from ml2llm.transformers.llama import RMSNorm
@@ -213,21 +213,21 @@ def test_checkpoint_round_trip(tmp_path, char_ids, tied):
         tie_word_embeddings=tied,
     )
     model = Mistral(cfg).eval()
-    save_checkpoint(model, tmp_path)
-    loaded = load_checkpoint(tmp_path).eval()
+    save_model(model, tmp_path)
+    loaded = load_model(tmp_path).eval()
     assert torch.equal(loaded(idx)[0], model(idx)[0])
     assert (loaded.lm_head.weight is loaded.model.embed_tokens.weight) == tied
 
 
 def test_checkpoint_config_mismatch(tmp_path):
     cfg = MistralConfig(vocab_size=10, block_size=8, n_layer=1, n_head=2, n_embd=8)
-    save_checkpoint(Mistral(cfg), tmp_path)
-    assert isinstance(load_checkpoint(tmp_path), Mistral)
+    save_model(Mistral(cfg), tmp_path)
+    assert isinstance(load_model(tmp_path), Mistral)
     other = MistralConfig(
         vocab_size=10, block_size=8, n_layer=1, n_head=2, n_embd=8, rope_theta=1e6
     )
     with pytest.raises(ValueError, match="rope_theta"):
-        load_checkpoint(tmp_path, other)
+        load_model(tmp_path, other)
 
 
 def test_from_hf_rejects_unsupported_options():

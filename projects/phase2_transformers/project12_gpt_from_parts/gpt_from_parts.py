@@ -199,7 +199,7 @@ for name, t in [("ln_1(x)", h), ("c_attn(·)", qkv), ("q, k, v", q), ("heads", q
                 ("attention out", y_manual), ("merged", merged), ("c_proj(·)", out)]:
     print(f"{name:14s} {tuple(t.shape)}")
 print("library layer equals the step-by-step version:",
-      torch.allclose(attn(h)[0], out, atol=1e-6), "| sdpa vs manual max diff:",
+      torch.allclose(attn(h), out, atol=1e-6), "| sdpa vs manual max diff:",
       f"{(y_sdpa - y_manual).abs().max():.1e}")
 
 # %% [markdown]
@@ -236,8 +236,8 @@ check("p12.block_forward", block_forward)
 # %%
 blk = model.transformer.h[0]
 with torch.no_grad():
-    ours = ref.block_forward(x, blk.ln_1, lambda t: blk.attn(t)[0], blk.ln_2, blk.mlp)
-    print("block_forward == library Block:", torch.allclose(ours, blk(x)[0], atol=1e-6))
+    ours = ref.block_forward(x, blk.ln_1, blk.attn, blk.ln_2, blk.mlp)
+    print("block_forward == library Block:", torch.allclose(ours, blk(x), atol=1e-6))
 print(blk)
 
 # %% [markdown]
