@@ -12,6 +12,9 @@
 MODEL/BASE/TUNED are Hugging Face model folders (``ml2llm export``), PEFT-format adapter
 folders (``ml2llm finetune --backend torch|peft``) or MLX adapter folders; ``--backend``
 chooses how they run (``auto``, ``hf``, ``torch`` = our own model classes, ``peft``, ``mlx``).
+Prompts are formatted as in ``ml2llm finetune``: with the base folder's chat template when it
+has one, else ``"Q: ...\nA: "``; ``--eos-token`` names the end-of-answer token for a tokenizer
+that has none.
 
 Bad input (a missing folder or data file, a bad value) prints one line and exits 2.
 """
@@ -44,6 +47,11 @@ def _common(p) -> None:
         "--resamples", type=int, default=2000, help="bootstrap resamples (default: 2000)"
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--eos-token",
+        default=None,
+        help="end-of-answer token, for a tokenizer that names none (must be one of its tokens)",
+    )
     p.add_argument("--out", default=None, help="report folder (default: reports/evaluate/<name>)")
 
 
@@ -123,7 +131,7 @@ def _check_args(args):
 def _evaluate(path, args, records, text, name=None):
     from ml2llm.evaluation.harness import evaluate, load_model
 
-    lm = load_model(path, backend=args.backend, name=name)
+    lm = load_model(path, backend=args.backend, name=name, eos_token=args.eos_token)
     return evaluate(
         lm, records, max_new_tokens=args.max_new_tokens, heldout_text=text,
         max_windows=args.max_windows, n_resamples=args.resamples, seed=args.seed,

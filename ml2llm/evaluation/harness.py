@@ -7,7 +7,8 @@ stopped at end-of-sequence), and for perplexity ``encode``/``decode``/``window_n
 
 - :class:`CausalLMAdapter` — our ``GPT``/``Mistral`` (with or without LoRA) or any Hugging
   Face causal LM (including a ``peft`` ``PeftModel``), plus its tokenizer; prompts are
-  formatted with Project 16's :class:`~ml2llm.finetune.data.ChatTemplate`.
+  formatted as in training (:func:`~ml2llm.finetune.data.prompt_format`: the tokenizer's
+  chat template when it has one, else the ``"Q: ...\nA: "`` fallback).
 - :class:`MLXAdapter` — an ``mlx_lm`` model (optionally with an adapter folder).
 - :class:`FunctionAdapter` — any ``generate(prompt, max_new_tokens) -> str`` function (and an
   optional ``nll(ids)``), e.g. a baseline that always answers "Hamlet".
@@ -68,19 +69,21 @@ class CausalLMAdapter:
     model : nn.Module
         ``model(idx)`` returning ``(logits, loss)`` (ours) or a Hugging Face causal LM.
     tokenizer : our ``CharTokenizer``/``BPETokenizer`` or a Hugging Face tokenizer
-    template : ChatTemplate, optional
+    template : ChatTemplate or TokenizerTemplate, optional
+        Default: :func:`~ml2llm.finetune.data.prompt_format` of ``tokenizer``, the format the
+        fine-tuning backends train on.
     name : str
     eos_token : str, optional
         Default: the tokenizer's (``<eos>`` for ours).
     """
 
     def __init__(self, model, tokenizer, template=None, name: str = "model", eos_token=None):
-        from ml2llm.finetune.data import ChatTemplate
+        from ml2llm.finetune.data import prompt_format
         from ml2llm.finetune.sft import Codec
 
         self.model, self.name = model, name
         self.codec = Codec(tokenizer, eos_token)
-        self.template = template or ChatTemplate()
+        self.template = template or prompt_format(tokenizer)
         cfg = getattr(model, "config", None)
         self.block_size = int(
             getattr(cfg, "block_size", None) or getattr(cfg, "max_position_embeddings", 0) or 1024
@@ -174,20 +177,26 @@ class FunctionAdapter:
 class MLXAdapter:
     """An ``mlx_lm`` model (``mlx_lm.load(path, adapter_path=...)``) behind the same interface.
 
-    Prompts are formatted with the same :class:`ChatTemplate` text as the other adapters (the
-    folders Project 16 exports carry it as their chat template), and decoded greedily.
+    The tokenizer is the folder's ``AutoTokenizer`` (as in every fine-tuning backend) and
+    prompts use the same :func:`~ml2llm.finetune.data.prompt_format`; decoding is greedy.
+    ``model``/``tokenizer`` may be passed in (an MLX model being trained) instead of loaded.
     """
 
-    def __init__(self, path, adapter_path=None, template=None, name: str = "mlx", block_size: int | None = None):  # fmt: skip
-        import mlx_lm
+    def __init__(self, path, adapter_path=None, template=None, name: str = "mlx", block_size: int | None = None, eos_token=None, model=None, tokenizer=None):  # fmt: skip
+        from ml2llm.finetune.backends import load_tokenizer
+        from ml2llm.finetune.data import prompt_format
 
-        from ml2llm.finetune.data import ChatTemplate
+        if model is None:
+            import mlx_lm
 
-        self.model, self.tokenizer = mlx_lm.load(
-            str(path), adapter_path=str(adapter_path) if adapter_path else None
-        )
-        self.name, self.template = name, template or ChatTemplate()
-        cfg = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+            model, _ = mlx_lm.load(
+                str(path), adapter_path=str(adapter_path) if adapter_path else None
+            )
+        self.model = model
+        self.tokenizer = tokenizer if tokenizer is not None else load_tokenizer(path, eos_token)
+        self.name, self.template = name, template or prompt_format(self.tokenizer)
+        cfg_path = Path(path) / "config.json"
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.is_file() else {}
         self.block_size = int(
             block_size or cfg.get("max_position_embeddings") or cfg.get("n_positions") or 1024
         )
@@ -227,7 +236,7 @@ class MLXAdapter:
         return -np.array(mx.take_along_axis(logp, tgt[:, None], axis=-1)[:, 0])
 
 
-def load_model(path, backend: str = "auto", name: str | None = None, template=None):
+def load_model(path, backend: str = "auto", name: str | None = None, template=None, eos_token=None):  # fmt: skip
     """An adapter for a model folder.
 
     Parameters
@@ -241,6 +250,11 @@ def load_model(path, backend: str = "auto", name: str | None = None, template=No
         ``auto``: ``mlx`` for MLX adapter folders, ``peft`` for PEFT adapters, else ``hf``
         (transformers). ``torch`` loads the weights into our own ``GPT``/``Mistral`` and
         applies adapters with our LoRA.
+    template : optional
+        Default: the prompt format the model was tuned on
+        (:func:`~ml2llm.finetune.data.prompt_format` of the base folder's tokenizer).
+    eos_token : str, optional
+        The end-of-answer token, for a tokenizer that does not name one.
     """
     path = Path(path)
     backends = ("auto", "hf", "torch", "peft", "mlx")
@@ -269,7 +283,7 @@ def load_model(path, backend: str = "auto", name: str | None = None, template=No
     if backend == "auto":
         backend = "mlx" if is_mlx else ("peft" if adapter is not None else "hf")
     if backend == "mlx":
-        return MLXAdapter(base, adapter, template=template, name=name)
+        return MLXAdapter(base, adapter, template=template, name=name, eos_token=eos_token)
     if is_mlx:  # an MLX adapter for a torch backend: convert it to PEFT format first
         import tempfile
 
@@ -278,7 +292,7 @@ def load_model(path, backend: str = "auto", name: str | None = None, template=No
         adapter = mlx_to_peft(path, Path(tempfile.mkdtemp(prefix="ml2llm_mlx2peft_")), str(base))
     from ml2llm.finetune.backends import load_hf
 
-    hf, tok = load_hf(base)
+    hf, tok = load_hf(base, eos_token=eos_token)
     if backend == "torch":
         from ml2llm.transformers import from_hf
 

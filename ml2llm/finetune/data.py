@@ -11,8 +11,12 @@
   (default) or ``{"messages": [...]}``, the two formats ``mlx_lm lora`` reads.
 - :func:`load_records` / :func:`load_splits` read a user's JSONL or Alpaca-style JSON
   (``instruction``/``input``/``output``) and normalise every record to prompt/completion.
-- :class:`ChatTemplate` formats a prompt (``"Q: ...\\nA: "`` by default) and exports the same
-  format as a Jinja chat template for Hugging Face / MLX tokenizers.
+- :class:`ChatTemplate` is the fallback format (``"Q: ...\\nA: ..." + EOS``) and exports the
+  same format as a Jinja chat template for Hugging Face / MLX tokenizers;
+  :class:`TokenizerTemplate` uses a tokenizer's own chat template; :func:`prompt_format`
+  picks one for a tokenizer (its chat template when it has one, else the fallback). Every
+  backend (torch, PEFT, MLX) and the evaluation harness call :func:`prompt_format`, so they
+  all train and score on the same text.
 - :func:`encode_example` tokenises one example with **prompt masking**: labels are ``-100``
   on every prompt token, so the loss is computed on the completion (and EOS) only.
 
@@ -31,12 +35,14 @@ from pathlib import Path
 __all__ = [
     "ChatTemplate",
     "PLAYS",
+    "TokenizerTemplate",
     "build_tasks",
     "encode_example",
     "load_plays",
     "load_records",
     "load_splits",
     "parse_play",
+    "prompt_format",
     "to_messages",
     "write_splits",
 ]
@@ -287,23 +293,96 @@ def load_splits(directory) -> dict[str, list[dict]]:
 
 @dataclass(frozen=True)
 class ChatTemplate:
-    """A one-turn instruction format: ``user_prefix + prompt + assistant_prefix + completion + EOS``."""
+    """The fallback one-turn format: ``user_prefix + prompt + assistant_prefix + completion + EOS``.
+
+    :meth:`jinja` writes the same format as a Hugging Face chat template; ``ml2llm export``
+    stores it in the tokenizer folder, so a model exported by this project renders exactly
+    this text through ``apply_chat_template`` (and in ``mlx_lm``).
+    """
 
     user_prefix: str = "Q: "
     assistant_prefix: str = "\nA: "
 
+    name = "fallback"
+
     def prompt(self, prompt: str) -> str:
+        """The text the model sees before it answers."""
         return f"{self.user_prefix}{prompt}{self.assistant_prefix}"
 
+    def parts(self, prompt: str, completion: str) -> tuple[str, str]:
+        """``(prompt_text, completion_text)``; :func:`encode_example` appends EOS."""
+        return self.prompt(prompt), completion
+
     def jinja(self) -> str:
-        """The same format as a Hugging Face chat template (``eos_token`` after each answer)."""
+        """The same format as a Hugging Face chat template (``eos_token`` after each answer).
+
+        ``add_generation_prompt=True`` ends the text with ``assistant_prefix``, so the prompt
+        the harness gives the model equals :meth:`prompt`.
+        """
         u, a = json.dumps(self.user_prefix), json.dumps(self.assistant_prefix)
         return (
             "{% for m in messages %}{% if m['role'] == 'user' %}"
-            f"{{{{ {u} + m['content'] + {a} }}}}"
-            "{% elif m['role'] == 'assistant' %}{{ m['content'] + eos_token }}{% endif %}"
-            "{% endfor %}"
+            f"{{{{ {u} + m['content'] }}}}"
+            f"{{% elif m['role'] == 'assistant' %}}{{{{ {a} + m['content'] + eos_token }}}}"
+            "{% endif %}{% endfor %}"
+            f"{{% if add_generation_prompt %}}{{{{ {a} }}}}{{% endif %}}"
         )
+
+
+class TokenizerTemplate:
+    """A tokenizer's own chat template (``apply_chat_template``), as a prompt format.
+
+    The prompt is the user turn rendered with ``add_generation_prompt=True`` (what
+    ``mlx_lm lora --mask-prompt`` masks); the completion is the rest of the rendered
+    conversation, which already ends with the template's end-of-turn token(s).
+    """
+
+    name = "chat_template"
+    writes_eos = True  # the rendered answer ends with the template's own end-of-turn token
+
+    def __init__(self, tokenizer):
+        if not getattr(tokenizer, "chat_template", None):
+            raise ValueError("the tokenizer has no chat_template; use ChatTemplate() instead")
+        self.tokenizer = tokenizer
+
+    def _render(self, messages, add_generation_prompt: bool) -> str:
+        text = self.tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=add_generation_prompt
+        )
+        if not isinstance(text, str):
+            raise ValueError("apply_chat_template(tokenize=False) did not return a string")
+        return text
+
+    def prompt(self, prompt: str) -> str:
+        return self._render([{"role": "user", "content": prompt}], True)
+
+    def parts(self, prompt: str, completion: str) -> tuple[str, str]:
+        p = self.prompt(prompt)
+        msgs = [{"role": "user", "content": prompt}, {"role": "assistant", "content": completion}]
+        full = self._render(msgs, False)
+        if not full.startswith(p):
+            raise ValueError(
+                "the chat template renders the user turn differently when an answer follows "
+                "(the prompt is not a prefix of the conversation), so the answer cannot be "
+                "masked; remove the chat template to use the Q:/A: fallback"
+            )
+        return p, full[len(p) :]
+
+
+def prompt_format(tokenizer=None):
+    """The prompt format for ``tokenizer``: its chat template if it has one, else the fallback.
+
+    Parameters
+    ----------
+    tokenizer : Hugging Face tokenizer, ``mlx_lm`` tokenizer, our tokenizer, or None
+
+    Returns
+    -------
+    TokenizerTemplate or ChatTemplate
+    """
+    if tokenizer is not None and getattr(tokenizer, "chat_template", None):
+        return TokenizerTemplate(tokenizer)
+    return ChatTemplate()
 
 
 def encode_example(encode, prompt: str, completion: str, eos_id: int, template=None):
@@ -316,15 +395,27 @@ def encode_example(encode, prompt: str, completion: str, eos_id: int, template=N
     prompt, completion : str
     eos_id : int
         Appended after the completion (the model learns to stop).
-    template : ChatTemplate, optional
+    template : ChatTemplate or TokenizerTemplate, optional
+        Default :class:`ChatTemplate`. Anything with ``parts(prompt, completion) ->
+        (prompt_text, completion_text)`` works.
 
     Returns
     -------
     (input_ids, labels) : two lists of int
         ``labels[i] = -100`` on the prompt, ``input_ids[i]`` on the completion and EOS.
         The model's loss shifts them by one (position ``t`` predicts ``labels[t+1]``).
+        The prompt and the completion are encoded separately (the prompt's ids are exactly
+        those the model sees at generation time); EOS is appended unless the rendered
+        completion of a :class:`TokenizerTemplate` already contains it (a chat template
+        writes its own end-of-turn token).
     """
     template = template or ChatTemplate()
-    p = list(encode(template.prompt(prompt)))
-    c = list(encode(completion)) + [int(eos_id)]
+    if hasattr(template, "parts"):
+        prompt_text, completion_text = template.parts(prompt, completion)
+    else:  # a duck-typed template with prompt() only
+        prompt_text, completion_text = template.prompt(prompt), completion
+    p = list(encode(prompt_text))
+    c = list(encode(completion_text))
+    if not (getattr(template, "writes_eos", False) and int(eos_id) in c):
+        c.append(int(eos_id))
     return p + c, [-100] * len(p) + c
