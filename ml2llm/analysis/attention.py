@@ -17,8 +17,12 @@ scores then classify each head from its maps:
 
 :func:`head_scores` computes all three for every head of a model.
 
+:func:`attention_maps` also takes a Hugging Face causal LM (it asks for
+``output_attentions=True``, in the ``eager`` attention implementation for that call), so the
+scores apply unchanged to a real pretrained model such as SmolLM2.
+
 What it does not do: attribute a head's effect on the output (path patching, ablations), or
-handle models without ``return_attn``.
+handle models that can return neither.
 
 >>> import numpy as np
 >>> attn = np.tril(np.ones((4, 4))); attn /= attn.sum(-1, keepdims=True)   # uniform causal
@@ -43,7 +47,8 @@ def _as_numpy(attn, name="attn"):
 def attention_maps(model, idx):
     """Attention probabilities of every layer: a tensor ``(n_layer, B, n_head, T, T)``.
 
-    ``idx`` is a ``(B, T)`` LongTensor (or a 1-D sequence, treated as ``B = 1``).
+    ``idx`` is a ``(B, T)`` LongTensor (or a 1-D sequence, treated as ``B = 1``). ``model`` is
+    an ``ml2llm`` GPT/Llama (``return_attn=True``) or a Hugging Face causal LM.
     """
     import torch
 
@@ -52,6 +57,8 @@ def attention_maps(model, idx):
         idx = idx[None]
     if idx.dim() != 2:
         raise ValueError(f"idx must have shape (B, T), got {tuple(idx.shape)}")
+    if _is_hf(model):
+        return _hf_attention_maps(model, idx)
     was_training = model.training
     model.eval()
     try:
@@ -60,6 +67,33 @@ def attention_maps(model, idx):
     finally:
         model.train(was_training)
     return torch.stack([a.float().cpu() for a in out[2]])
+
+
+def _is_hf(model) -> bool:
+    return type(model).__module__.startswith("transformers.")
+
+
+def _hf_attention_maps(model, idx):
+    """A Hugging Face model's attention probabilities (``output_attentions=True``).
+
+    Fused attention kernels (SDPA, flash) never form the probabilities, so the model runs
+    with its ``eager`` implementation for this call and is switched back afterwards.
+    """
+    import torch
+
+    before = model.config._attn_implementation
+    was_training = model.training
+    model.eval()
+    try:
+        if before != "eager":
+            model.set_attn_implementation("eager")
+        with torch.no_grad():
+            out = model(idx.to(next(model.parameters()).device), output_attentions=True)
+    finally:
+        if before != "eager":
+            model.set_attn_implementation(before)
+        model.train(was_training)
+    return torch.stack([a.float().cpu() for a in out.attentions])
 
 
 def previous_token_score(attn):

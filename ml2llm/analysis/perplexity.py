@@ -6,7 +6,9 @@ non-overlapping windows of the model's context, runs the model on them and retur
 each position of each window, so its column means show how the loss falls as the model sees
 more context. :func:`perplexity` is ``exp`` of the mean loss. :func:`play_spans` recovers
 where each work starts and ends inside the offline Shakespeare corpus, and
-:func:`loss_by_span` gives the mean loss on each of them.
+:func:`loss_by_span` gives the mean loss on each of them. :func:`sequence_nll` and
+:func:`bits_per_char` score any text under the project's models *or* a Hugging Face causal LM,
+per character, so that models with different tokenizers can be compared.
 
 What it does not do: sliding-window (strided) evaluation, or padding of a short final window
 (the tail that does not fill a window is dropped).
@@ -145,3 +147,90 @@ def loss_by_span(model, tokenizer, text, spans, max_chars=None, block_size=None,
             continue
         result[name] = float(position_losses(model, ids, T, batch_size=batch_size).mean())
     return result
+
+
+def _logits(model, x):
+    out = model(x)
+    if hasattr(out, "logits"):  # a Hugging Face model's output object
+        return out.logits
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
+def _nll(logits, targets):
+    """``-log_softmax(logits)[targets]`` in float32 (a 49k vocabulary in float64 is large)."""
+    import torch
+
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    y = torch.as_tensor(targets, device=logits.device)[..., None]
+    return -logp.gather(-1, y)[..., 0].double().cpu().numpy()
+
+
+def sequence_nll(model, ids, window: int, batch_size: int = 4):
+    """Negative log-likelihood (nats) of ``ids[1:]``, each token predicted from its window.
+
+    The ids are cut into consecutive windows: window ``w`` reads ``ids[w*window :
+    (w+1)*window]`` and predicts the ids one step later, so every id but the first is
+    predicted exactly once, from at most ``window`` ids of context (the last window may be
+    shorter). Works with the project's models and with Hugging Face causal LMs.
+
+    Returns
+    -------
+    ndarray of shape ``(len(ids) - 1,)``, float64.
+    """
+    import torch
+
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or ids.dtype.kind not in "iu" or len(ids) < 2:
+        raise ValueError(f"ids must be a 1-D integer array of >= 2 token ids, got {ids.shape}")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"window must be a positive int, got {window!r}")
+    x_all, y_all = ids[:-1].astype(np.int64), ids[1:].astype(np.int64)
+    starts = list(range(0, len(x_all), window))
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    out = np.empty(len(y_all))
+    try:
+        with torch.no_grad():
+            full = [s for s in starts if s + window <= len(x_all)]
+            for i in range(0, len(full), batch_size):  # full windows in batches
+                group = full[i : i + batch_size]
+                x = torch.as_tensor(np.stack([x_all[s : s + window] for s in group]))
+                y = np.stack([y_all[s : s + window] for s in group])
+                nll = _nll(_logits(model, x.to(device)), y)
+                for k, s in enumerate(group):
+                    out[s : s + window] = nll[k]
+            for s in starts[len(full) :]:  # the shorter last window
+                x = torch.as_tensor(x_all[s:][None])
+                out[s:] = _nll(_logits(model, x.to(device)), y_all[s:][None])[0]
+    finally:
+        model.train(was_training)
+    return out
+
+
+def bits_per_char(model, tokenizer, text: str, window: int, batch_size: int = 4) -> dict:
+    """Bits per character of ``text`` under ``model``: comparable across tokenizers.
+
+    A loss per *token* depends on what a token is: a model whose tokens are whole words has a
+    larger loss per token than a character model that is just as good. Dividing the total
+    information, ``sum(nll) / ln 2`` bits, by the number of characters it covers makes the
+    unit the same for both. The first token is not predicted, so its characters are not
+    counted.
+
+    Returns ``{"bits_per_char", "bits_per_token", "perplexity_per_token", "tokens", "chars"}``.
+    """
+    from ml2llm.nlp.fertility import encoder
+
+    if not isinstance(text, str) or not text:
+        raise ValueError("text must be a non-empty str")
+    ids = np.asarray(encoder(tokenizer)(text), dtype=np.int64)
+    nll = sequence_nll(model, ids, window, batch_size)
+    n_chars = len(text) - len(tokenizer.decode(ids[:1].tolist()))
+    bits = nll.sum() / np.log(2)
+    return {
+        "bits_per_char": float(bits / n_chars),
+        "bits_per_token": float(bits / len(nll)),
+        "perplexity_per_token": perplexity(nll),
+        "tokens": len(ids),
+        "chars": n_chars,
+    }
