@@ -489,6 +489,9 @@ def _perturb(x, rng):
     if isinstance(x, np.ndarray):
         if x.dtype == bool or x.size == 0:
             return x.copy()
+        values = np.unique(x)
+        if x.size > 3 and values.size <= 3:  # labels in {−1, +1}, flags in {0, 1}: keep the set
+            return rng.choice(values, size=x.shape).astype(x.dtype)
         if x.dtype.kind in "iu":
             lo, hi = int(x.min()), int(x.max())
             return rng.integers(lo, hi + 1, size=x.shape).astype(x.dtype)
@@ -518,7 +521,7 @@ def _perturb(x, rng):
     if isinstance(x, float):
         return x * float(rng.uniform(0.5, 1.5)) if x else x
     if isinstance(x, int):
-        return max(x + int(rng.integers(-2, 8)), min(x, 1)) if rng.random() < 0.7 else x
+        return max(x + int(rng.integers(-3, 13)), min(x, 1)) if rng.random() < 0.7 else x
     if isinstance(x, str):  # half the time: an option name ("macro") must stay valid
         if len(x) < 2 or rng.random() < 0.5:
             return x

@@ -175,12 +175,23 @@ def _tree_cases():
     y = ((X[:, 0] > 0.2) ^ (X[:, 1] > -0.3)).astype(int)
     X3 = rng.normal(size=(30, 2))
     y3 = np.digitize(X3[:, 0] + 0.3 * X3[:, 1], [-0.5, 0.5])
+    Xn, yn = rng.normal(size=(60, 2)), rng.integers(0, 2, 60)
     return [
         Case((np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([0, 0, 1, 1]), 2)),
         Case((X, y, 1), label="X (40, 3), XOR-like y, max_depth=1"),
         Case((X, y, 3), label="X (40, 3), XOR-like y, max_depth=3"),
         Case((X3, y3, 4), label="X (30, 2), 3 classes, max_depth=4"),
         Case((X[:5], np.ones(5, dtype=int), 3), label="pure y, max_depth=3 (must be one leaf)"),
+        Case(
+            (np.column_stack([X[:, 2], X[:, 0], X[:, 0], X[:, 1]]), y, 2),
+            label="X (40, 4) whose columns 1 and 2 are equal, max_depth=2",
+            hint="on a tie between features keep the first one (compare with <, not <=).",
+        ),
+        Case(
+            (Xn, yn, 3),
+            label="X (60, 2), random labels, max_depth=3 (both sides reach the depth limit)",
+            hint="each child is grown with depth + 1; stop when depth reaches max_depth.",
+        ),
     ]
 
 

@@ -185,6 +185,14 @@ def _roc_cases():
             hint="tied scores cross the threshold together: they make ONE point, not several.",
         ),
         Case((y, rng.integers(0, 5, 25) / 4), label="25 samples, scores with many ties"),
+        Case(
+            (np.array([1, 1, 0, 1]), np.array([0.9, 0.3, 0.6, 0.4])),
+            hint="one negative is enough: FPR = FP / N with N = 1.",
+        ),
+        Case(
+            (np.array([0, 0, 1, 0, 0]), np.array([0.2, 0.7, 0.5, 0.1, 0.9])),
+            hint="one positive is enough: TPR = TP / P with P = 1.",
+        ),
     ]
 
 

@@ -210,6 +210,51 @@ def _smo_cases():
             hint="clip αⱼ to [L, H] so both multipliers stay in [0, C].",
         ),
         Case((alpha, y, K, 1.0, 2, 3, errors), label="pair (2, 3), α₂ = 0 at its bound"),
+        Case(
+            (alpha, y, K, 10.0, 0, 1, errors),
+            label="pair (0, 1), C=10: the step lands inside the box (no clipping)",
+            hint="η = Kᵢᵢ + Kⱼⱼ − 2Kᵢⱼ and the step is yⱼ(Eᵢ − Eⱼ)/η.",
+        ),
+        Case((alpha, y, K, 10.0, 4, 0, errors), label="pair (4, 0), same label, C=10, no clipping"),
+        Case(
+            (alpha, y, K, 0.55, 1, 4, errors),
+            label="pair (1, 4), C=0.55: labels differ, αⱼ > αᵢ, the box [L, H] is narrow",
+            hint="labels differ: L = max(0, αⱼ − αᵢ), H = min(C, C + αⱼ − αᵢ).",
+        ),
+        Case(
+            (alpha, y, K, 0.55, 4, 1, errors),
+            label="pair (4, 1), C=0.55: labels differ, αⱼ < αᵢ",
+            hint="labels differ: L = max(0, αⱼ − αᵢ), H = min(C, C + αⱼ − αᵢ).",
+        ),
+        Case(
+            (alpha, y, K, 10.0, 1, 5, errors),
+            label="pair (1, 5): close points (η ≈ 0.08 < 1), same label, C=10, no clipping",
+        ),
+        Case(
+            (alpha, y, K, 1.0, 4, 3, -errors),
+            label="pair (4, 3), labels differ, the step pushes α₃ below 0: clip at L = 0",
+            hint="labels differ: L = max(0, αⱼ − αᵢ), H = min(C, C + αⱼ − αᵢ).",
+        ),
+        Case(
+            (alpha, y, K, 1.0, 3, 4, -errors),
+            label="pair (3, 4), labels differ, αⱼ > αᵢ, the step goes below αⱼ − αᵢ",
+            hint="labels differ: L = max(0, αⱼ − αᵢ), H = min(C, C + αⱼ − αᵢ).",
+        ),
+        Case(
+            (alpha, y, K, 1.0, 0, 4, -errors),
+            label="pair (0, 4), same label, the step goes down",
+            hint="same label: L = max(0, αᵢ + αⱼ − C), H = min(C, αᵢ + αⱼ).",
+        ),
+        Case(
+            (alpha, y, K, 0.65, 0, 4, -errors),
+            label="pair (0, 4), same label, C=0.65, the step goes below αᵢ + αⱼ − C",
+            hint="same label: L = max(0, αᵢ + αⱼ − C), H = min(C, αᵢ + αⱼ).",
+        ),
+        Case(
+            (alpha, y, K, 0.65, 4, 0, errors),
+            label="pair (4, 0), same label, C=0.65",
+            hint="same label: L = max(0, αᵢ + αⱼ − C), H = min(C, αᵢ + αⱼ).",
+        ),
     ]
 
 

@@ -209,6 +209,11 @@ def _ose_cases():
         ),
         Case((np.array([[0.8, 0.8], [0.9, 0.9]]),), label="zero spread: only the best qualifies"),
         Case(
+            (np.array([[0.862] * 4, [0.9, 1.0, 0.8, 0.9]]),),
+            label="model 0 is 0.038 below the best, whose SE is 0.0408 (std with ddof=1, / √4)",
+            hint="SE = std(ddof=1) / √n_folds of the best model's fold scores.",
+        ),
+        Case(
             (np.array([[0.97, 0.99, 0.95, 0.99, 0.96], [0.98, 0.99, 0.96, 0.99, 0.98]]),),
             label="5 folds, two close models",
         ),

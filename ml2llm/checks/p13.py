@@ -212,6 +212,10 @@ def _train_cases():
         ),
         Case(({(1, 1, 1, 1): 3, (1, 2): 1}, 3)),
         Case(({(7, 8): 2}, 5), hint="stop early when no pair is left."),
+        Case(
+            ({(1, 1, 1, 1, 1, 1, 1, 1): 2, (3, 1, 1): 1}, 4),
+            hint="merge k creates the new id 256 + k; later merges pair those new ids.",
+        ),
     ]
 
 

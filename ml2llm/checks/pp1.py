@@ -331,6 +331,11 @@ def _reg_cases():
             ({"accuracy": 0.96, "log_loss": 0.15, "f1": 0.95}, base, tol, hib),
             label="log-loss fell (better) by more than its tolerance",
         ),
+        Case(
+            ({"accuracy": 0.95, "log_loss": 0.30, "f1": 0.80}, base, tol, hib),
+            label="log-loss and f1 worse (found in that order; return them sorted)",
+            hint="return the names sorted: sorted(bad).",
+        ),
     ]
 
 
