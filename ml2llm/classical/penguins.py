@@ -559,7 +559,7 @@ def _check_structure(model) -> None:
     """What a pipeline needs to predict at all: steps, a final estimator with ``predict``."""
     from sklearn.pipeline import Pipeline
 
-    if not hasattr(model, "predict"):
+    if not isinstance(model, Pipeline) and not hasattr(model, "predict"):
         raise ValueError(f"the saved object is a {type(model).__name__}, not a model")
     _check_structure_part(model)
     if isinstance(model, Pipeline) and not hasattr(model.steps[-1][1], "predict"):

@@ -78,15 +78,13 @@ def register(subparsers) -> None:
 def _records(args):
     from pathlib import Path
 
-    from ml2llm.finetune.data import load_records, load_splits
+    from ml2llm.finetune.data import load_records
 
     path = Path(args.data)
     if path.is_dir():
         f = path / f"{args.split}.jsonl"
         if not f.is_file():
-            splits = load_splits(path)  # raises a clear error for a folder without splits
-            if args.split not in splits:
-                raise ValueError(f"data folder {path} has no {args.split}.jsonl")
+            raise ValueError(f"data folder {path} has no {args.split}.jsonl (--split {args.split})")
         records = load_records(f)
     elif path.is_file():
         records = load_records(path)
@@ -114,9 +112,12 @@ def _heldout(args):
     if not path.is_file():
         raise ValueError(f"--heldout {path}: no such file (or use 'shakespeare' / 'none')")
     try:
-        return path.read_text(encoding="utf-8")[: args.heldout_chars]
+        text = path.read_text(encoding="utf-8")[: args.heldout_chars]
     except UnicodeDecodeError:
         raise ValueError(f"--heldout {path} is not UTF-8 text") from None
+    if len(text.strip()) < 2:
+        raise ValueError(f"--heldout {path} is empty: give a text file, 'shakespeare' or 'none'")
+    return text
 
 
 def _check_args(args):
@@ -128,8 +129,21 @@ def _check_args(args):
         raise ValueError(f"--max-windows must be >= 1, got {args.max_windows}")
 
 
+def _check_weights(*paths) -> None:
+    """A truncated or zeroed ``*.safetensors`` in a model folder, named before any loading."""
+    from pathlib import Path
+
+    from ml2llm.io import check_safetensors
+
+    for path in paths:
+        for weights in sorted(Path(path).glob("*.safetensors")) if Path(path).is_dir() else []:
+            check_safetensors(weights)
+
+
 def _evaluate(path, args, records, text, name=None):
     from ml2llm.evaluation.harness import evaluate, load_model
+
+    _check_weights(path)
 
     lm = load_model(path, backend=args.backend, name=name, eos_token=args.eos_token)
     return evaluate(
@@ -186,6 +200,7 @@ def run_compare(args) -> int:
         if not 0 < args.alpha < 1:
             raise ValueError(f"--alpha must be in (0, 1), got {args.alpha}")
         records, text = _records(args), _heldout(args)
+        _check_weights(args.base, args.tuned)
         base_name, tuned_name = Path(args.base).name, Path(args.tuned).name
         if base_name == tuned_name:
             base_name, tuned_name = "base", "tuned"

@@ -11,6 +11,9 @@
   (default) or ``{"messages": [...]}``, the two formats ``mlx_lm lora`` reads.
 - :func:`load_records` / :func:`load_splits` read a user's JSONL or Alpaca-style JSON
   (``instruction``/``input``/``output``) and normalise every record to prompt/completion.
+  Errors name the file and line: invalid JSON, a binary or non-UTF-8 file, a record whose
+  prompt and completion are both empty. :func:`unknown_characters` counts the characters a
+  tokenizer would silently drop.
 - :class:`ChatTemplate` is the fallback format (``"Q: ...\\nA: ..." + EOS``) and exports the
   same format as a Jinja chat template for Hugging Face / MLX tokenizers;
   :class:`TokenizerTemplate` uses a tokenizer's own chat template; :func:`prompt_format`
@@ -42,6 +45,7 @@ __all__ = [
     "load_records",
     "load_splits",
     "parse_play",
+    "unknown_characters",
     "prompt_format",
     "to_messages",
     "write_splits",
@@ -233,6 +237,10 @@ def _normalise(rec, where: str) -> dict:
         p, c = rec["prompt"], rec["completion"]
     elif "messages" in rec:
         msgs = rec["messages"]
+        if not isinstance(msgs, list) or not all(
+            isinstance(m, dict) and "content" in m for m in msgs
+        ):
+            raise ValueError(f"{where}: 'messages' must be a list of {{role, content}} objects")
         users = [m["content"] for m in msgs if m.get("role") == "user"]
         bots = [m["content"] for m in msgs if m.get("role") == "assistant"]
         if not users or not bots:
@@ -240,6 +248,8 @@ def _normalise(rec, where: str) -> dict:
         p, c = users[-1], bots[-1]
     elif "instruction" in rec and "output" in rec:  # Alpaca
         inp = rec.get("input") or ""
+        if not isinstance(rec["instruction"], str) or not isinstance(inp, str):
+            raise ValueError(f"{where}: instruction and input must be strings")
         p = rec["instruction"] + (f"\n\n{inp}" if inp else "")
         c = rec["output"]
     else:
@@ -249,6 +259,8 @@ def _normalise(rec, where: str) -> dict:
         )
     if not isinstance(p, str) or not isinstance(c, str):
         raise ValueError(f"{where}: prompt and completion must be strings")
+    if not p.strip() and not c.strip():
+        raise ValueError(f"{where}: the prompt and the completion are both empty")
     return {"prompt": p, "completion": c, "task": task}
 
 
@@ -257,9 +269,23 @@ def load_records(path) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"data file {path} does not exist")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ValueError(
+            f"{path}:{line}: not UTF-8 text (a binary file?); JSONL must be UTF-8"
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ValueError(f"{path}:{line}: holds NUL bytes (a binary file?)")
     if path.suffix == ".json":
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
+        except RecursionError:
+            raise ValueError(f"{path}: JSON nested too deeply") from None
         if not isinstance(data, list):
             raise ValueError(f"{path}: an Alpaca-style .json file must hold a list of records")
         return [_normalise(r, f"{path}[{i}]") for i, r in enumerate(data)]
@@ -270,10 +296,36 @@ def load_records(path) -> list[dict]:
                 rec = json.loads(line)
             except json.JSONDecodeError as e:
                 raise ValueError(f"{path}:{i}: not valid JSON ({e.msg})") from None
+            except RecursionError:
+                raise ValueError(f"{path}:{i}: JSON nested too deeply") from None
             out.append(_normalise(rec, f"{path}:{i}"))
     if not out:
         raise ValueError(f"{path} holds no records")
     return out
+
+
+def unknown_characters(records, encode, decode) -> dict[str, int]:
+    """``{character: count}`` of the characters in ``records`` that a tokenizer would lose.
+
+    A character is lost when ``decode(encode(c)) != c`` (a char-level vocabulary without it
+    drops it silently, so the model would be trained on a different completion than the
+    data says). Byte-level BPE tokenizers lose nothing. Each distinct character is tried once.
+    """
+    counts: dict[str, int] = {}
+    for r in records:
+        for c in r["prompt"] + r["completion"]:
+            counts[c] = counts.get(c, 0) + 1
+    lost = {}
+    for c, n in counts.items():
+        if c.isspace():
+            continue  # tokenizers may normalise whitespace; that does not change the task
+        try:
+            ok = decode(encode(c)) == c
+        except (ValueError, KeyError):
+            ok = False
+        if not ok:
+            lost[c] = n
+    return dict(sorted(lost.items(), key=lambda kv: -kv[1]))
 
 
 def load_splits(directory) -> dict[str, list[dict]]:
