@@ -38,8 +38,8 @@ from ml2llm.training.checkpoint import (
     find_checkpoint,
     read_state,
     remove_orphans,
-    load_checkpoint,
-    save_checkpoint,
+    restore_run,
+    save_run,
     unwrap,
 )
 from ml2llm.training.config import TrainConfig
@@ -375,7 +375,7 @@ class Trainer:
             if self.dist.is_main:
                 self.log(f"no checkpoint in {self.out_dir}: starting a new run")
             return
-        meta = load_checkpoint(
+        meta = restore_run(
             self.out_dir,
             self.raw_model,
             self.optimizer,
@@ -415,7 +415,7 @@ class Trainer:
             "tokenizer": self.cfg.tokenizer,
             "history": {"losses": self.losses, "evals": self.evals, "samples": self.samples},
         }
-        path = save_checkpoint(
+        path = save_run(
             self.out_dir, self.raw_model, self.optimizer, state, self.scaler, self.batches.generator
         )
         # the tokenizer travels with the run so `ml2llm sample/export` need nothing else
@@ -742,7 +742,7 @@ def load_run(run_dir: str | Path, device="cpu"):
         raise CheckpointError(
             f"checkpoint {state['path']} is corrupt: state.json has no usable run config ({exc})"
         ) from None
-    load_checkpoint(run_dir, model, restore_rng=False, expected_model=state["model_config"])
+    restore_run(run_dir, model, restore_rng=False, expected_model=state["model_config"])
     ckpt = Path(state["path"])
     tok_path = next(
         (
