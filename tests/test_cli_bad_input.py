@@ -41,6 +41,7 @@ def assets(tmp_path_factory):
     from ml2llm.classical.softmax_regression import SoftmaxRegression
     from ml2llm.finetune.backends import export_with_template, pretrain_char_model
     from ml2llm.finetune.data import write_splits
+    from ml2llm.finetune.lora import apply_lora, save_adapter
     from ml2llm.training.trainer import Trainer
     from tests.training.tiny import tiny_config
 
@@ -70,6 +71,8 @@ def assets(tmp_path_factory):
         block_size=32,
     )
     hf = export_with_template(model, tok, root / "hf")
+    apply_lora(model, ("q_proj", "v_proj"), r=2, alpha=4)
+    adapter = save_adapter(model, root / "adapter", base_model_name_or_path=str(hf))
     data = write_splits({"train": records, "valid": records, "test": records}, root / "data")
 
     df = pg.load_penguins()
@@ -87,6 +90,7 @@ def assets(tmp_path_factory):
         "corpus": corpus,
         "run": run,
         "hf": hf,
+        "adapter": adapter,
         "data": data,
         "penguin_model": penguin_model,
         "rows": rows,
@@ -304,9 +308,7 @@ CASES = [
         lambda c: ["pretrain", "--config", str(c.write("c.yaml", "n_layer: 1.5\n"))],
         "n_layer=1.5 is invalid",
     ),
-    Case(
-        "pretrain-cli-n-layer-1.5", lambda c: c.pretrain("--n_layer", "1.5"), "n_layer='1.5'"
-    ),
+    Case("pretrain-cli-n-layer-1.5", lambda c: c.pretrain("--n_layer", "1.5"), "n_layer='1.5'"),
     Case(
         "pretrain-yaml-syntax-error",
         lambda c: ["pretrain", "--config", str(c.write("c.yaml", "n_layer: [1,\n"))],
@@ -408,7 +410,7 @@ CASES = [
     Case(
         "sample-temperature-nan",
         lambda c: ["sample", str(c.assets["run"]), "--temperature", "nan"],
-        "--temperature must be a finite number",
+        "--temperature must be >= 0 and finite",
     ),
     Case(
         "sample-truncated-checkpoint",
@@ -449,7 +451,17 @@ CASES = [
         lambda c: ["export", str(c.assets["run"]), "--out", str(_protected(c, c.write("f", "x")))],
         "is a file",
     ),
+    Case(
+        "sample-device-absent",
+        lambda c: ["sample", str(c.assets["run"]), "--device", "tpu"],
+        "device='tpu' was requested but is not available",
+    ),
     # ---- finetune
+    Case(
+        "finetune-rank-not-an-integer",
+        lambda c: ["finetune", "--model", str(c.assets["hf"]), "--rank", "abc"],
+        "argument --rank: invalid int value",
+    ),
     Case(
         "finetune-make-data-readonly",
         lambda c: ["finetune", "--make-data", str(_readonly_dir(c.tmp))],
@@ -457,47 +469,94 @@ CASES = [
     ),
     Case(
         "finetune-truncated-model",
-        lambda c: ["finetune", "--model", str(_damaged_hf(c, "truncate")), "--data", str(c.assets["data"])],  # fmt: skip
+        lambda c: [
+            "finetune",
+            "--model",
+            str(_damaged_hf(c, "truncate")),
+            "--data",
+            str(c.assets["data"]),
+        ],  # fmt: skip
         "model.safetensors is truncated",
     ),
     Case(
         "finetune-zeroed-model",
-        lambda c: ["finetune", "--model", str(_damaged_hf(c, "zero")), "--data", str(c.assets["data"])],  # fmt: skip
+        lambda c: [
+            "finetune",
+            "--model",
+            str(_damaged_hf(c, "zero")),
+            "--data",
+            str(c.assets["data"]),
+        ],  # fmt: skip
         "is not a safetensors file",
     ),
     Case(
         "finetune-alpha-inf",
-        lambda c: ["finetune", "--model", str(c.assets["hf"]), "--data", str(c.assets["data"]), "--alpha", "inf"],  # fmt: skip
+        lambda c: [
+            "finetune",
+            "--model",
+            str(c.assets["hf"]),
+            "--data",
+            str(c.assets["data"]),
+            "--alpha",
+            "inf",
+        ],  # fmt: skip
         "--alpha and --lr must be > 0",
     ),
     Case(
         "finetune-binary-jsonl",
         lambda c: [
-            "finetune", "--model", str(c.assets["hf"]), "--data",
-            str((d := c.copy_data()) and c.write("data/train.jsonl", b'{"prompt": "a"}\n\xff\xfe\x00\x01') and d),
+            "finetune",
+            "--model",
+            str(c.assets["hf"]),
+            "--data",
+            str(
+                (d := c.copy_data())
+                and c.write("data/train.jsonl", b'{"prompt": "a"}\n\xff\xfe\x00\x01')
+                and d
+            ),
         ],  # fmt: skip
         "train.jsonl:2: not UTF-8 text",
     ),
     Case(
         "finetune-empty-record",
         lambda c: [
-            "finetune", "--model", str(c.assets["hf"]), "--data",
-            str((d := c.copy_data()) and c.write("data/valid.jsonl", '{"prompt":"a","completion":"b"}\n{"prompt":"","completion":" "}\n') and d),
+            "finetune",
+            "--model",
+            str(c.assets["hf"]),
+            "--data",
+            str(
+                (d := c.copy_data())
+                and c.write(
+                    "data/valid.jsonl",
+                    '{"prompt":"a","completion":"b"}\n{"prompt":"","completion":" "}\n',
+                )
+                and d
+            ),
         ],  # fmt: skip
         "valid.jsonl:2: the prompt and the completion are both empty",
     ),
     Case(
         "finetune-invalid-json-line",
         lambda c: [
-            "finetune", "--model", str(c.assets["hf"]), "--data",
-            str((d := c.copy_data()) and c.write("data/train.jsonl", '{"prompt": "a", "completion": "b"}\n{oops\n') and d),
+            "finetune",
+            "--model",
+            str(c.assets["hf"]),
+            "--data",
+            str(
+                (d := c.copy_data())
+                and c.write("data/train.jsonl", '{"prompt": "a", "completion": "b"}\n{oops\n')
+                and d
+            ),
         ],  # fmt: skip
         "train.jsonl:2: not valid JSON",
     ),
     Case(
         "finetune-zero-byte-jsonl",
         lambda c: [
-            "finetune", "--model", str(c.assets["hf"]), "--data",
+            "finetune",
+            "--model",
+            str(c.assets["hf"]),
+            "--data",
             str((d := c.copy_data()) and c.write("data/train.jsonl", b"") and d),
         ],  # fmt: skip
         "holds no records",
@@ -510,33 +569,90 @@ CASES = [
     # ---- evaluate / compare
     Case(
         "evaluate-truncated-model",
-        lambda c: ["evaluate", str(_damaged_hf(c, "truncate")), "--data", str(c.assets["data"]), "--heldout", "none"],  # fmt: skip
+        lambda c: [
+            "evaluate",
+            str(_damaged_hf(c, "truncate")),
+            "--data",
+            str(c.assets["data"]),
+            "--heldout",
+            "none",
+        ],  # fmt: skip
         "model.safetensors is truncated",
     ),
     Case(
+        "evaluate-truncated-adapter",
+        lambda c: [
+            "evaluate",
+            str(
+                (a := Path(shutil.copytree(c.assets["adapter"], c.tmp / "adapter")))
+                and _damage(a / "adapter_model.safetensors", "truncate")
+                or a
+            ),
+            "--data",
+            str(c.assets["data"]),
+            "--heldout",
+            "none",
+        ],  # fmt: skip
+        "adapter_model.safetensors is truncated",
+    ),
+    Case(
         "compare-zeroed-tuned-model",
-        lambda c: ["compare", str(c.assets["hf"]), str(_damaged_hf(c, "zero")), "--data", str(c.assets["data"]), "--heldout", "none"],  # fmt: skip
+        lambda c: [
+            "compare",
+            str(c.assets["hf"]),
+            str(_damaged_hf(c, "zero")),
+            "--data",
+            str(c.assets["data"]),
+            "--heldout",
+            "none",
+        ],  # fmt: skip
         "is not a safetensors file",
     ),
     Case(
         "evaluate-data-empty-folder",
-        lambda c: ["evaluate", str(c.assets["hf"]), "--data", str((c.tmp / "empty").mkdir() or c.tmp / "empty")],  # fmt: skip
+        lambda c: [
+            "evaluate",
+            str(c.assets["hf"]),
+            "--data",
+            str((c.tmp / "empty").mkdir() or c.tmp / "empty"),
+        ],  # fmt: skip
         "has no test.jsonl",
         "names the split's file, not train.jsonl",
     ),
     Case(
         "evaluate-heldout-empty-file",
-        lambda c: ["evaluate", str(c.assets["hf"]), "--data", str(c.assets["data"]), "--heldout", str(c.write("empty.txt", ""))],  # fmt: skip
+        lambda c: [
+            "evaluate",
+            str(c.assets["hf"]),
+            "--data",
+            str(c.assets["data"]),
+            "--heldout",
+            str(c.write("empty.txt", "")),
+        ],  # fmt: skip
         "empty.txt is empty",
     ),
     Case(
         "evaluate-data-binary-file",
-        lambda c: ["evaluate", str(c.assets["hf"]), "--data", str(c.write("b.jsonl", bytes(range(256)))), "--heldout", "none"],  # fmt: skip
+        lambda c: [
+            "evaluate",
+            str(c.assets["hf"]),
+            "--data",
+            str(c.write("b.jsonl", bytes(range(256)))),
+            "--heldout",
+            "none",
+        ],  # fmt: skip
         "b.jsonl:2: not UTF-8 text",
     ),
     Case(
         "evaluate-data-deeply-nested-json",
-        lambda c: ["evaluate", str(c.assets["hf"]), "--data", str(c.write("deep.jsonl", _deep(100_000))), "--heldout", "none"],  # fmt: skip
+        lambda c: [
+            "evaluate",
+            str(c.assets["hf"]),
+            "--data",
+            str(c.write("deep.jsonl", _deep(100_000))),
+            "--heldout",
+            "none",
+        ],  # fmt: skip
         "deep.jsonl:1: JSON nested too deeply",
     ),
     # ---- penguins
@@ -581,27 +697,64 @@ CASES = [
     ),
     Case(
         "penguins-model-binary",
-        lambda c: ["penguins", "predict", "--model", str(c.write("m.json", b"\x89PNG\xff\x00")), "--input", str(c.assets["rows"])],  # fmt: skip
+        lambda c: [
+            "penguins",
+            "predict",
+            "--model",
+            str(c.write("m.json", b"\x89PNG\xff\x00")),
+            "--input",
+            str(c.assets["rows"]),
+        ],  # fmt: skip
         "not UTF-8",
     ),
     Case(
         "penguins-csv-binary",
-        lambda c: ["penguins", "predict", "--model", str(c.assets["penguin_model"]), "--input", str(c.write("r.csv", b"\xff\xfe\x00\x81" * 50))],  # fmt: skip
+        lambda c: [
+            "penguins",
+            "predict",
+            "--model",
+            str(c.assets["penguin_model"]),
+            "--input",
+            str(c.write("r.csv", b"\xff\xfe\x00\x81" * 50)),
+        ],  # fmt: skip
         "r.csv",
     ),
     Case(
         "penguins-csv-zero-bytes",
-        lambda c: ["penguins", "predict", "--model", str(c.assets["penguin_model"]), "--input", str(c.write("r.csv", b""))],  # fmt: skip
+        lambda c: [
+            "penguins",
+            "predict",
+            "--model",
+            str(c.assets["penguin_model"]),
+            "--input",
+            str(c.write("r.csv", b"")),
+        ],  # fmt: skip
         "cannot read",
     ),
     Case(
         "penguins-csv-is-a-folder",
-        lambda c: ["penguins", "predict", "--model", str(c.assets["penguin_model"]), "--input", str(c.tmp)],  # fmt: skip
+        lambda c: [
+            "penguins",
+            "predict",
+            "--model",
+            str(c.assets["penguin_model"]),
+            "--input",
+            str(c.tmp),
+        ],  # fmt: skip
         "is a directory",
     ),
     Case(
         "penguins-output-readonly",
-        lambda c: ["penguins", "predict", "--model", str(c.assets["penguin_model"]), "--input", str(c.assets["rows"]), "--output", str(_readonly_dir(c.tmp))],  # fmt: skip
+        lambda c: [
+            "penguins",
+            "predict",
+            "--model",
+            str(c.assets["penguin_model"]),
+            "--input",
+            str(c.assets["rows"]),
+            "--output",
+            str(_readonly_dir(c.tmp)),
+        ],  # fmt: skip
         "cannot write",
     ),
     Case(
@@ -670,7 +823,10 @@ def test_bad_input_is_one_line_exit_2_and_keeps_saved_files(
     monkeypatch.chdir(tmp_path)  # nothing may land in the repo, whatever the case does
     # inputs shared by all cases must survive every case, too
     shared = [
-        p for key in ("run", "hf", "data") for p in sorted(assets[key].rglob("*")) if p.is_file()
+        p
+        for key in ("run", "hf", "adapter", "data")
+        for p in sorted(assets[key].rglob("*"))
+        if p.is_file()
     ] + [assets["corpus"], assets["penguin_model"], assets["rows"]]
     argv = case.build(ctx)
     before = _snapshot(ctx.protect + shared)
@@ -839,3 +995,22 @@ def test_penguins_rows_extra_nan_wrong_type_out_of_range(
     err = capsys.readouterr().err
     assert code == expected_code, err
     assert message in err and "Traceback" not in err
+
+
+def test_unknown_characters_are_counted_on_one_warning_line(assets, tmp_path, capsys):
+    import argparse
+
+    from ml2llm.commands.finetune import _warn_unknown_characters
+
+    data = tmp_path / "data"
+    shutil.copytree(assets["data"], data)
+    with open(data / "train.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"prompt": "Uppercase: romeo é", "completion": "ROMEO é ½"}) + "\n")
+    _warn_unknown_characters(argparse.Namespace(model=str(assets["hf"]), data=str(data)))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("warning: ")
+    # é and ½ are not in the tiny model's vocabulary; the other characters are
+    assert "3 characters" in err[0] and "2 distinct" in err[0]
+    assert "'é' x2" in err[0] and "'½' x1" in err[0]
+    _warn_unknown_characters(argparse.Namespace(model=str(assets["hf"]), data=str(assets["data"])))
+    assert capsys.readouterr().err == ""  # clean data: no warning

@@ -147,7 +147,7 @@ def run_sample(args) -> int:
     if args.max_new_tokens < 0:
         raise UsageError(f"--max-new-tokens must be >= 0, got {args.max_new_tokens}")
     if not (math.isfinite(args.temperature) and args.temperature >= 0):
-        raise UsageError(f"--temperature must be a finite number >= 0, got {args.temperature}")
+        raise UsageError(f"--temperature must be >= 0 and finite, got {args.temperature}")
     if args.top_k is not None and args.top_k < 0:
         raise UsageError(f"--top-k must be >= 0 (0 = off), got {args.top_k}")
     if args.top_p is not None and not (0 < args.top_p <= 1):
