@@ -363,7 +363,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_library_progress_bars() -> None:
+    """Hugging Face's own progress bars ("Loading weights", "Writing model shards") go to
+    stderr; when stderr is not a terminal they would surround the one-line error there."""
+    if sys.stderr.isatty():
+        return
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if "transformers" in sys.modules:  # imported before us: switch its flag directly
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except Exception:  # an old or partial transformers: the bars are cosmetic
+            pass
+
+
 def main(argv=None) -> int:
+    _quiet_library_progress_bars()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
