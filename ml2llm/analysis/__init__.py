@@ -9,7 +9,8 @@
 - :mod:`ml2llm.analysis.sampling` — next-token entropy and samples at several temperatures.
 - :mod:`ml2llm.analysis.snapshots` — a short pretraining run that keeps weight snapshots.
 
-Every function takes the project's GPT or Mistral models
-(:mod:`ml2llm.transformers`); the head scores take plain attention tensors, so they also work
-on any model that can return its attention probabilities. Import the submodules directly.
+Every function takes the project's GPT or Llama/Mistral models (:mod:`ml2llm.transformers`);
+attention maps, the logit lens and the per-character perplexity also take Hugging Face Llama
+causal LMs such as SmolLM2 (:func:`ml2llm.models.load_pretrained`). The head scores take plain
+attention tensors. Import the submodules directly.
 """
