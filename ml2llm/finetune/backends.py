@@ -61,6 +61,7 @@ __all__ = [
     "mlx_examples",
     "pretrain_char_model",
     "run_finetune",
+    "sft_trainer",
 ]
 
 BACKENDS = ("torch", "peft", "mlx")
@@ -121,22 +122,17 @@ def pretrain_char_model(
 
 
 def export_with_template(model, tokenizer, directory, template: ChatTemplate | None = None) -> Path:
-    """:func:`~ml2llm.transformers.export_hf` with ``eos_token="<eos>"`` plus a chat template.
+    """:func:`~ml2llm.transformers.export_hf` with ``eos_token="<eos>"`` and ``template``'s Jinja.
 
-    The exported folder carries ``template.jinja()`` (default :class:`ChatTemplate`) in
-    ``tokenizer_config.json``, so ``apply_chat_template`` in Hugging Face and ``mlx_lm``
-    renders the same text as :meth:`ChatTemplate.prompt`.
+    ``apply_chat_template`` (Hugging Face and ``mlx_lm``) then renders the same text as
+    :meth:`ChatTemplate.prompt` (default :class:`ChatTemplate`).
     """
     from ml2llm.transformers import export_hf
 
     template = template or ChatTemplate()
-    directory = Path(export_hf(model, tokenizer, directory, eos_token="<eos>"))
-    path = directory / "tokenizer_config.json"
-    cfg = json.loads(path.read_text(encoding="utf-8"))
-    cfg["chat_template"] = template.jinja()
-    path.write_text(json.dumps(cfg, indent=2), encoding="utf-8")
-    (directory / "chat_template.jinja").write_text(template.jinja(), encoding="utf-8")
-    return directory
+    return Path(
+        export_hf(model, tokenizer, directory, eos_token="<eos>", chat_template=template.jinja())
+    )
 
 
 def load_tokenizer(model_path, eos_token: str | None = None):
@@ -284,15 +280,29 @@ def _check_finite(value, what):
 
 
 # ----------------------------------------------------------------------------- torch / peft
-def _train(backend, model, tok, model_path, data_dir, out_dir, sft_kwargs, template, log, t0, trainable):  # fmt: skip
+def sft_trainer(model, tok, model_path, data_dir, out_dir=None, template=None, log=None, **sft_kwargs):  # fmt: skip
+    """The :class:`~ml2llm.finetune.sft.SFTTrainer` the torch and peft backends train with.
+
+    Returns ``(trainer, splits, template)``; ``trainer.train_examples`` are the ids and labels
+    (the same as :func:`mlx_examples` gives the MLX backend).
+    """
     from ml2llm.finetune.sft import Codec, SFTConfig, SFTTrainer
 
     template = template or prompt_format(tok)
+    max_len = _block_size(model_path, sft_kwargs.pop("max_len", SFTConfig.max_len))
+    cfg = SFTConfig(out_dir=str(out_dir) if out_dir else None, max_len=max_len, **sft_kwargs)
+    splits = fitting_splits(data_dir, tok, template, max_len, log)
+    trainer = SFTTrainer(model, Codec(tok), splits["train"], splits["valid"], cfg, template)
+    return trainer, splits, template
+
+
+def _train(backend, model, tok, model_path, data_dir, out_dir, sft_kwargs, template, log, t0, trainable):  # fmt: skip
     sft_kwargs = dict(sft_kwargs)
     log_every = sft_kwargs.pop("log_every", None)
-    cfg = SFTConfig(out_dir=str(out_dir), **sft_kwargs)
-    splits = fitting_splits(data_dir, tok, template, _block_size(model_path, cfg.max_len), log)
-    trainer = SFTTrainer(model, Codec(tok), splits["train"], splits["valid"], cfg, template)
+    trainer, splits, template = sft_trainer(
+        model, tok, model_path, data_dir, out_dir, template, log, **sft_kwargs
+    )
+    cfg = trainer.config
     if cfg.save_every and (Path(out_dir) / "checkpoint" / "state.json").is_file():
         trainer.resume()
         if log:

@@ -2,7 +2,9 @@
 
 :func:`write_hf_files` writes ``tokenizer.json`` (the full pipeline: pre-tokenizer, model,
 decoder, added tokens), ``tokenizer_config.json`` (``tokenizer_class =
-"PreTrainedTokenizerFast"``, special-token roles) and ``special_tokens_map.json``, so that
+"PreTrainedTokenizerFast"``, special-token roles, optionally a ``chat_template``, which also goes
+to ``chat_template.jinja`` where recent ``transformers`` look for it) and
+``special_tokens_map.json``, so that
 ``transformers.AutoTokenizer.from_pretrained(directory)`` and
 ``tokenizers.Tokenizer.from_file(directory / "tokenizer.json")`` both work without network.
 The tokenizers (:class:`~ml2llm.nlp.BPETokenizer`, :class:`~ml2llm.nlp.CharTokenizer`) build the
@@ -37,12 +39,16 @@ def added_tokens_json(special_tokens: dict[str, int]) -> list[dict]:
     ]
 
 
-def write_hf_files(directory, tokenizer_json: dict, special_tokens: list[str], **roles) -> Path:
+def write_hf_files(
+    directory, tokenizer_json: dict, special_tokens: list[str], chat_template=None, **roles
+) -> Path:
     """Write the three files into ``directory`` (created if needed) and return it.
 
     ``roles`` may hold ``bos_token``, ``eos_token``, ``unk_token``, ``pad_token`` (each must be
     one of ``special_tokens``) and ``model_max_length``. Without roles, the first special token
-    (if any) becomes the ``eos_token``.
+    (if any) becomes the ``eos_token``. ``chat_template`` (a Jinja string) is stored in
+    ``tokenizer_config.json`` and in ``chat_template.jinja``; without it a stale
+    ``chat_template.jinja`` in ``directory`` is removed.
     """
     directory = Path(directory)
     max_len = roles.pop("model_max_length", None)
@@ -66,6 +72,14 @@ def write_hf_files(directory, tokenizer_json: dict, special_tokens: list[str], *
     extra = [s for s in special_tokens if s not in roles.values()]
     if extra:
         config["additional_special_tokens"] = extra
+    jinja = directory / "chat_template.jinja"
+    if chat_template is not None:
+        if not isinstance(chat_template, str) or not chat_template.strip():
+            raise ValueError("chat_template must be a non-empty Jinja string")
+        config["chat_template"] = chat_template
+        atomic_write_text(jinja, chat_template)
+    elif jinja.exists():
+        jinja.unlink()
     atomic_write_text(
         directory / "tokenizer_config.json", json.dumps(config, indent=2, ensure_ascii=False)
     )
