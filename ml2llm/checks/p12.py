@@ -1,5 +1,8 @@
 """Checks for Project 12 — GPT from parts (heads, causal attention, pre-norm block,
-parameter count, next-token loss, top-k). References: :mod:`ml2llm.transformers.functional`."""
+parameter count, next-token loss, top-k) and the assembled forward pass.
+
+References: :mod:`ml2llm.transformers.functional`; ``p12.gpt_forward`` is compared with
+Hugging Face's ``GPT2LMHeadModel`` holding the same (random) weights."""
 
 from __future__ import annotations
 
@@ -347,3 +350,124 @@ register(
         ],
     )
 )
+
+
+# ------------------------------------------------------------------ the whole forward pass
+def _random_gpt(seed: int, **cfg):
+    """A small GPT with every parameter random (LayerNorms included), so a misplaced norm shows."""
+    from ml2llm.transformers.config import GPTConfig
+    from ml2llm.transformers.gpt import GPT
+
+    torch.manual_seed(seed)
+    model = GPT(GPTConfig(**cfg)).eval()
+    g = _gen(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith(("ln_1.weight", "ln_2.weight", "ln_f.weight")):
+                p.copy_(1 + 0.3 * torch.randn(p.shape, generator=g))
+            else:
+                p.copy_(0.3 * torch.randn(p.shape, generator=g))
+    return model
+
+
+def _gpt_cases():
+    out = []
+    for seed, (V, T, L, H, C, B, n) in enumerate(
+        [(23, 16, 2, 2, 16, 2, 7), (31, 12, 3, 4, 32, 1, 12)]
+    ):
+        model = _random_gpt(seed, vocab_size=V, block_size=T, n_layer=L, n_head=H, n_embd=C)
+        idx = torch.randint(0, V, (B, n), generator=_gen(70 + seed))
+        out.append(
+            Case(
+                (model, idx),
+                label=f"a random GPT (n_layer={L}, n_head={H}, n_embd={C}) and idx of shape {(B, n)}",
+            )
+        )
+    return out
+
+
+def _hf_logits(model, idx):
+    """The independent reference: Hugging Face's GPT2LMHeadModel with the same weights."""
+    from ml2llm.transformers.hf import gpt_to_hf
+
+    with torch.no_grad():
+        return gpt_to_hf(model).eval()(idx).logits.detach()
+
+
+def _assembled(residual=True, prenorm=True, diagonal=0, final_norm=True, positions=True):
+    """A GPT forward pass built from the functional references, with one part wrong."""
+
+    def forward(model, idx):
+        tr = model.transformer
+        T = idx.shape[1]
+        x = tr.wte(idx) + (tr.wpe(torch.arange(T)) if positions else 0)
+        for blk in tr.h:
+            a = blk.attn
+
+            def attn(h, a=a):
+                q, k, v = a.c_attn(h).split(h.shape[-1], dim=2)
+                q, k, v = (ref.split_heads(t, a.n_head) for t in (q, k, v))
+                s = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+                allowed = torch.ones(T, T, dtype=torch.bool).tril(diagonal)
+                y = s.masked_fill(~allowed, float("-inf")).softmax(-1) @ v
+                return a.c_proj(y.transpose(1, 2).reshape(h.shape))
+
+            if not residual:
+                x = attn(blk.ln_1(x))
+                x = x + blk.mlp(blk.ln_2(x))
+            elif not prenorm:
+                x = blk.ln_1(x + attn(x))
+                x = blk.ln_2(x + blk.mlp(x))
+            else:
+                x = ref.block_forward(x, blk.ln_1, attn, blk.ln_2, blk.mlp)
+        return model.lm_head(tr.ln_f(x) if final_norm else x)
+
+    return forward
+
+
+register(
+    Check(
+        "p12.gpt_forward",
+        reference=_hf_logits,
+        cases=_gpt_cases,
+        call=lambda fn, case: _detached(fn(*case.args)),
+        rtol=1e-4,
+        atol=1e-4,
+        hint="embeddings (token + position) → every block (your split_heads, causal_attention "
+        "and block_forward) → ln_f → lm_head; compare each step with the library's GPT.",
+        mistakes=[
+            Mistake(
+                "no residual",
+                _assembled(residual=False),
+                "missing residual: each block adds attention to x (x = x + attn(ln_1(x))).",
+            ),
+            Mistake(
+                "post-norm",
+                _assembled(prenorm=False),
+                "wrong norm placement: GPT-2 normalises the input of each sub-layer "
+                "(pre-norm), not the sum after it.",
+            ),
+            Mistake(
+                "mask off by one",
+                _assembled(diagonal=1),
+                "mask off by one: position t may attend to positions ≤ t only (tril, diagonal 0).",
+            ),
+            Mistake(
+                "no ln_f",
+                _assembled(final_norm=False),
+                "apply the final LayerNorm ln_f before lm_head.",
+            ),
+            Mistake(
+                "no positions",
+                _assembled(positions=False),
+                "add the position embeddings wpe(arange(T)) to the token embeddings.",
+            ),
+        ],
+    )
+)
+
+
+def _detached(out):
+    if isinstance(out, tuple):  # (logits, loss) like the library's forward
+        out = out[0]
+    return out.detach() if isinstance(out, torch.Tensor) else out

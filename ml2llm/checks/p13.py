@@ -530,3 +530,133 @@ register(
         ],
     )
 )
+
+
+# ----------------------------------------------------------- 13.6 a BPETokenizer class
+_TRAIN_TEXT = (
+    "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
+    "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\n"
+    "Resolved. resolved.\n\nFirst Citizen:\nFirst, you know Caius Marcius is chief enemy to "
+    "the people.\n\nAll:\nWe know't, we know't.\n\n"
+)
+
+
+def _class_cases():
+    held_out = "Second Citizen:\nWould you proceed especially against Caius Marcius? We know't."
+    return [
+        Case(
+            (_TRAIN_TEXT * 3, 300, held_out),
+            label="train on 3 copies of a Coriolanus passage (vocab_size=300), encode a held-out line",
+        ),
+        Case(
+            (_TRAIN_TEXT + "Café naïve — 世界 🙂 café!\n" * 4, 280, "A naïve café in 世界 🙂?"),
+            label="training text with accents, CJK and emoji (vocab_size=280), held-out Unicode",
+        ),
+    ]
+
+
+def _tokenizer_outputs(tok, held_out):
+    ids = [int(i) for i in tok.encode(held_out)]
+    return {
+        "merges": [tuple(int(x) for x in m) for m in tok.merges],
+        "ids": ids,
+        "decoded": tok.decode(ids),
+    }
+
+
+def _run_class(cls, case):
+    text, vocab_size, held_out = case.args
+    tok = cls()
+    out = tok.train(text, vocab_size)
+    return _tokenizer_outputs(out if out is not None else tok, held_out)
+
+
+class _HFReference:
+    """Merges from the reference trainer; ``encode``/``decode`` by Hugging Face ``tokenizers``
+    on ``tokenizer.json`` built from them (an independent implementation of byte-level BPE)."""
+
+    def train(self, text, vocab_size):
+        import json
+
+        from tokenizers import Tokenizer
+
+        lib = ref.BPETokenizer.train(text, vocab_size)
+        self.merges = lib.merges
+        self._hf = Tokenizer.from_str(json.dumps(lib.to_hf_json()))
+        return self
+
+    def encode(self, text):
+        return self._hf.encode(text).ids
+
+    def decode(self, ids):
+        return self._hf.decode(ids)
+
+
+def _wrong_class(pre_split=True, order="rank", decode_each=False):
+    """A tokenizer class with one thing wrong (for the mistake catalogue)."""
+
+    class Wrong:
+        def train(self, text, vocab_size):
+            import regex
+
+            chunks = regex.findall(ref.GPT2_SPLIT_PATTERN, text) if pre_split else [text]
+            words = Counter(tuple(c.encode("utf-8")) for c in chunks)
+            self.merges = ref.train_bpe_naive(dict(words), vocab_size - 256)
+            return self
+
+        def _encode_chunk(self, ids):
+            if order == "rank":
+                return ref.encode_chunk(ids, self.merges)
+            for k in reversed(range(len(self.merges))):  # the latest merge first: out of order
+                ids = ref.merge_pair(ids, self.merges[k], 256 + k)
+            return ids
+
+        def encode(self, text):
+            import regex
+
+            chunks = regex.findall(ref.GPT2_SPLIT_PATTERN, text) if pre_split else [text]
+            return [i for c in chunks for i in self._encode_chunk(list(c.encode("utf-8")))]
+
+        def decode(self, ids):
+            vocab = {i: bytes([i]) for i in range(256)}
+            for k, (a, b) in enumerate(self.merges):
+                vocab[256 + k] = vocab[a] + vocab[b]
+            if decode_each:
+                return "".join(vocab[i].decode("utf-8", errors="replace") for i in ids)
+            return b"".join(vocab[i] for i in ids).decode("utf-8", errors="replace")
+
+    return Wrong
+
+
+register(
+    Check(
+        "p13.bpe_tokenizer",
+        reference=_HFReference,
+        cases=_class_cases,
+        call=_run_class,
+        check_mutation=False,
+        hint="train: pre-split with GPT2_SPLIT_PATTERN, count the chunks' UTF-8 bytes, "
+        "train_bpe(vocab_size - 256 merges); encode: pre-split, then encode_chunk on each chunk; "
+        "decode: join the tokens' bytes, then decode UTF-8 once.",
+        mistakes=[
+            Mistake(
+                "no pre-split",
+                _wrong_class(pre_split=False),
+                "pre-split the text with the GPT-2 regex before counting pairs and before "
+                "encoding: merges never cross a chunk boundary.",
+            ),
+            Mistake(
+                "merges out of order",
+                _wrong_class(order="reversed"),
+                "merges applied out of order: always merge the pair with the LOWEST rank "
+                "(the earliest learned) first, as encode_chunk does.",
+            ),
+            Mistake(
+                "decode token by token",
+                _wrong_class(decode_each=True),
+                "decode token by token breaks multi-byte characters: join all the bytes, "
+                "then .decode('utf-8') once.",
+            ),
+        ],
+    )
+)

@@ -1,6 +1,9 @@
-"""Checks for Project 16 — LoRA maths, parameter accounting, prompt masking, masked SFT loss.
+"""Checks for Project 16 — LoRA maths, parameter accounting, prompt masking, masked SFT loss,
+and a LoRA layer applied to a whole model.
 
-References are in :mod:`ml2llm.finetune.functional`.
+References are in :mod:`ml2llm.finetune.functional`; ``p16.apply_lora`` is compared with
+PEFT's ``get_peft_model`` on a small Llama (same adapter values, same logits, same number
+of trainable parameters, same adapted layers).
 """
 
 from __future__ import annotations
@@ -313,6 +316,148 @@ register(
                 "unstable softmax",
                 _loss_unstable,
                 "subtract the max logit before exp (log-sum-exp), or large logits overflow.",
+            ),
+        ],
+    )
+)
+
+
+# ----------------------------------------------------------- LoRALinear applied to a model
+def _tiny_llama(seed: int, tie: bool):
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(
+        vocab_size=41, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=32,
+        tie_word_embeddings=tie,
+    )  # fmt: skip
+    return LlamaForCausalLM(cfg).eval()
+
+
+def _apply_cases():
+    import torch
+
+    g = torch.Generator().manual_seed(3)
+    return [
+        Case(
+            (_tiny_llama(0, False), ["q_proj", "v_proj"], 2, 4, torch.randint(0, 41, (2, 9), generator=g)),
+            label="a 2-layer Llama, target_modules=['q_proj', 'v_proj'], r=2, alpha=4",
+        ),
+        Case(
+            (_tiny_llama(1, True), ["k_proj", "o_proj", "down_proj"], 4, 16, torch.randint(0, 41, (1, 7), generator=g)),
+            label="a 2-layer Llama (tied embeddings), target_modules=['k_proj', 'o_proj', 'down_proj'], r=4, alpha=16",
+        ),
+    ]  # fmt: skip
+
+
+def _lora_outputs(model, idx):
+    """Logits after giving every adapter the same random A and B, the trainable-parameter
+    count, and the adapted layers' names (PEFT's ``base_model.model.`` prefix removed)."""
+    import torch
+
+    adapted = {}
+    for name, m in model.named_modules():
+        a, b = getattr(m, "lora_A", None), getattr(m, "lora_B", None)
+        if a is None or b is None:
+            continue
+        if isinstance(a, torch.nn.ModuleDict):  # PEFT: lora_A["default"] is an nn.Linear
+            a, b = a["default"].weight, b["default"].weight
+        adapted[name.removeprefix("base_model.model.")] = (a, b)
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name in sorted(adapted):
+            a, b = adapted[name]
+            a.copy_(torch.randn(a.shape, generator=g) * 0.3)
+            b.copy_(torch.randn(b.shape, generator=g) * 0.3)
+        logits = model(input_ids=idx).logits.detach()
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"logits": logits, "trainable": int(trainable), "adapted": sorted(adapted)}
+
+
+def _peft_reference(model, target_modules, r, alpha):
+    """The independent reference: PEFT's ``get_peft_model`` with the same settings."""
+    from peft import LoraConfig, get_peft_model
+
+    cfg = LoraConfig(r=r, lora_alpha=alpha, target_modules=list(target_modules), lora_dropout=0.0)
+    return get_peft_model(model, cfg)
+
+
+def _run_apply(fn, case):
+    model, target_modules, r, alpha, idx = case.args
+    import torch
+
+    out = fn(model, target_modules, r, alpha)  # may change model in place and return anything
+    return _lora_outputs(out if isinstance(out, torch.nn.Module) else model, idx)
+
+
+def _wrong_apply(scale="alpha/r", base=True, freeze=True, every_linear=False):
+    """A LoRA wrapper + apply with one thing wrong (for the mistake catalogue)."""
+    import torch
+    from torch import nn
+
+    class Wrong(nn.Module):
+        def __init__(self, layer, r, alpha):
+            super().__init__()
+            self.base = layer
+            self.lora_A = nn.Parameter(torch.zeros(r, layer.in_features))
+            self.lora_B = nn.Parameter(torch.zeros(layer.out_features, r))
+            self.scale = {"alpha/r": alpha / r, "alpha": alpha, "r/alpha": r / alpha}[scale]
+
+        def forward(self, x):
+            delta = self.scale * (x @ self.lora_A.T) @ self.lora_B.T
+            return self.base(x) + delta if base else delta
+
+    def apply(model, target_modules, r, alpha):
+        if freeze:
+            model.requires_grad_(False)
+        for parent in list(model.modules()):
+            for child_name, child in list(parent.named_children()):
+                if isinstance(child, nn.Linear) and (every_linear or child_name in target_modules):
+                    setattr(parent, child_name, Wrong(child, r, alpha))
+        return model
+
+    return apply
+
+
+register(
+    Check(
+        "p16.apply_lora",
+        reference=_peft_reference,
+        cases=_apply_cases,
+        call=_run_apply,
+        rtol=1e-4,
+        atol=1e-5,
+        check_mutation=False,
+        hint="freeze the model, then replace every nn.Linear named in target_modules by "
+        "LoRALinear(base, r, alpha): base(x) + (alpha / r) · (x Aᵀ) Bᵀ, A [r, in], B [out, r].",
+        mistakes=[
+            Mistake(
+                "scale alpha",
+                _wrong_apply(scale="alpha"),
+                "wrong scale: multiply the low-rank branch by alpha / r.",
+            ),
+            Mistake(
+                "scale r/alpha",
+                _wrong_apply(scale="r/alpha"),
+                "wrong scale: multiply the low-rank branch by alpha / r (not r / alpha).",
+            ),
+            Mistake(
+                "no base output",
+                _wrong_apply(base=False),
+                "add the frozen base layer's output: base(x) + the low-rank branch.",
+            ),
+            Mistake(
+                "base not frozen",
+                _wrong_apply(freeze=False),
+                "freeze the base model (requires_grad_(False)) before adding the adapters: "
+                "only lora_A and lora_B train.",
+            ),
+            Mistake(
+                "every linear",
+                _wrong_apply(every_linear=True),
+                "wrap only the layers whose name is in target_modules, not every nn.Linear.",
             ),
         ],
     )

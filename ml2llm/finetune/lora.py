@@ -40,6 +40,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ml2llm.io import atomic_write_bytes, atomic_write_text
+
 __all__ = [
     "LoRALinear",
     "apply_lora",
@@ -109,8 +111,16 @@ class LoRALinear(nn.Module):
         return self.base.weight
 
     def delta_weight(self) -> torch.Tensor:
-        """``(alpha / r) * B @ A``, shape ``[out, in]``."""
-        return (self.lora_B @ self.lora_A) * self.scaling
+        """``(alpha / r) * B @ A``, shape ``[out, in]``.
+
+        Half-precision (float16/bfloat16) adapters are multiplied in float32 and the result
+        stays float32, as PEFT does (it keeps adapters in float32): :meth:`merge` then adds it
+        to ``W`` in float32 and rounds once, which gives PEFT's merged weights bit for bit.
+        """
+        A, B = self.lora_A, self.lora_B
+        if A.dtype in (torch.float16, torch.bfloat16):
+            A, B = A.float(), B.float()
+        return (B @ A) * self.scaling
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.base(x)
@@ -123,14 +133,16 @@ class LoRALinear(nn.Module):
     def merge(self) -> None:
         """Add the update into ``base.weight`` (idempotent)."""
         if not self.merged:
-            self.base.weight += self.delta_weight().to(self.base.weight.dtype)
+            w = self.base.weight
+            w.copy_(w.float() + self.delta_weight().float())  # one rounding to w's dtype
             self.merged = True
 
     @torch.no_grad()
     def unmerge(self) -> None:
         """Subtract the update from ``base.weight`` again (idempotent)."""
         if self.merged:
-            self.base.weight -= self.delta_weight().to(self.base.weight.dtype)
+            w = self.base.weight
+            w.copy_(w.float() - self.delta_weight().float())
             self.merged = False
 
     def extra_repr(self) -> str:
@@ -262,7 +274,6 @@ def lora_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
 
 def save_adapter(model: nn.Module, directory, base_model_name_or_path: str | None = None) -> Path:
     """Write ``adapter_model.safetensors`` + ``adapter_config.json`` (PEFT format) to ``directory``."""
-    from safetensors.torch import save_file
 
     mods = lora_modules(model)
     if not mods:
@@ -276,7 +287,10 @@ def save_adapter(model: nn.Module, directory, base_model_name_or_path: str | Non
     drop = next(iter(mods.values())).dropout
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    save_file(lora_state_dict(model), str(directory / ADAPTER_WEIGHTS))
+    from safetensors.torch import save as to_bytes
+
+    # both files are written atomically (temporary file + rename): a crash keeps the old ones
+    atomic_write_bytes(directory / ADAPTER_WEIGHTS, to_bytes(lora_state_dict(model)))
     config = {
         "peft_type": "LORA",
         "task_type": "CAUSAL_LM",
@@ -289,7 +303,7 @@ def save_adapter(model: nn.Module, directory, base_model_name_or_path: str | Non
         "inference_mode": True,
         "base_model_name_or_path": base_model_name_or_path,
     }
-    (directory / ADAPTER_CONFIG).write_text(json.dumps(config, indent=2), encoding="utf-8")
+    atomic_write_text(directory / ADAPTER_CONFIG, json.dumps(config, indent=2))
     return directory
 
 

@@ -61,11 +61,15 @@ class Codec:
             )
             pad = tokenizer.pad_token_id
         else:
-            specials = list(getattr(tokenizer, "special_tokens", []) or [])
+            specials = dict(getattr(tokenizer, "special_tokens", None) or {})  # {token: id}
             name = eos_token or next(
                 (t for t in ("<eos>", "<|endoftext|>", "</s>") if t in specials), None
             )
-            eos = tokenizer.encode(name)[0] if name else None
+            if name is not None and name not in specials:
+                raise ValueError(
+                    f"eos_token {name!r} is not one of the tokenizer's {list(specials)}"
+                )
+            eos = specials[name] if name else None
             pad = None
         if eos is None:
             raise ValueError("the tokenizer has no EOS token: pass eos_token=... (e.g. '<eos>')")

@@ -2,8 +2,10 @@
 
 How it works (GPT-2 style):
 
-1. **Special tokens** (``"<|endoftext|>"`` …) are cut out of the text first and map to their
-   own ids; they are never split or merged.
+1. **Special tokens** (``"<|endoftext|>"`` …) get their own ids and are never split or
+   merged. :meth:`BPETokenizer.encode` maps their strings to those ids only when asked
+   (``allowed_special="all"``): by default they are plain text, so text from a user cannot
+   smuggle in a control token.
 2. **Pre-splitting**: a regex (:data:`GPT2_SPLIT_PATTERN`) cuts the rest into chunks (words
    with their leading space, numbers, punctuation runs, whitespace). Merges never cross a
    chunk boundary.
@@ -28,9 +30,11 @@ Hugging Face export (the export relies on HF's ``ByteLevel`` pre-tokenizer, whic
 pattern).
 
 >>> tok = BPETokenizer.train("low lower lowest " * 20, vocab_size=262, special_tokens=["<|eos|>"])
->>> ids = tok.encode("lowest<|eos|>")
->>> tok.decode(ids)
-'lowest<|eos|>'
+>>> ids = tok.encode("lowest<|eos|>", allowed_special="all")
+>>> ids[-1], tok.decode(ids)
+(261, 'lowest<|eos|>')
+>>> 261 in tok.encode("lowest<|eos|>")  # by default the string is text, not the control token
+False
 >>> tok.vocab_size, len(tok.merges), tok.special_tokens
 (262, 5, {'<|eos|>': 261})
 """
@@ -328,24 +332,54 @@ class BPETokenizer:
             out.extend(ids)
         return out
 
-    def encode(self, text: str, allowed_special: str = "all") -> list[int]:
+    def encode(self, text: str, allowed_special="none") -> list[int]:
         """Token ids of ``text``.
 
-        ``allowed_special="all"`` maps special-token strings to their ids; ``"none"`` treats
-        them as ordinary text.
+        Special-token strings in ``text`` are plain text by default, so user input that
+        contains ``"<|endoftext|>"`` can never inject a control token. ``allowed_special``:
+
+        - ``"none"`` (default): encode them as ordinary text;
+        - ``"all"``: map every special-token string to its id;
+        - a set of names: map only those (the others stay text);
+        - ``"raise"``: raise ``ValueError`` if ``text`` contains one.
         """
         if not isinstance(text, str):
             raise ValueError(f"text must be a str, got {type(text).__name__}")
-        if allowed_special not in ("all", "none"):
-            raise ValueError(f"allowed_special must be 'all' or 'none', got {allowed_special!r}")
-        if self._special_re is None or allowed_special == "none":
+        if isinstance(allowed_special, str):
+            if allowed_special not in ("all", "none", "raise"):
+                raise ValueError(
+                    "allowed_special must be 'none', 'all', 'raise' or a set of special tokens, "
+                    f"got {allowed_special!r}"
+                )
+            allowed = set(self.special_tokens) if allowed_special == "all" else set()
+        else:
+            allowed = set(allowed_special)
+            unknown = allowed - set(self.special_tokens)
+            if unknown:
+                raise ValueError(
+                    f"allowed_special names unknown special tokens {sorted(unknown)}; "
+                    f"this tokenizer has {list(self.special_tokens)}"
+                )
+        if allowed_special == "raise" and self._special_re is not None:
+            found = self._special_re.search(text)
+            if found:
+                raise ValueError(
+                    f"text contains the special token {found.group()!r}; pass "
+                    "allowed_special='all' to encode it as that token, or 'none' to encode it "
+                    "as plain text"
+                )
+        if self._special_re is None or not allowed:
             return self._encode_ordinary(text)
         out: list[int] = []
-        for k, piece in enumerate(self._special_re.split(text)):
-            if k % 2:
-                out.append(self.special_tokens[piece])
-            elif piece:
-                out.extend(self._encode_ordinary(piece))
+        start = 0
+        for found in self._special_re.finditer(text):
+            if found.group() in allowed:
+                if found.start() > start:
+                    out.extend(self._encode_ordinary(text[start : found.start()]))
+                out.append(self.special_tokens[found.group()])
+                start = found.end()
+        if start < len(text):
+            out.extend(self._encode_ordinary(text[start:]))
         return out
 
     def token_bytes(self, token_id: int) -> bytes:

@@ -168,6 +168,67 @@ MISTAKES = {
 }
 
 
+# --- the assembled forward pass (p12.gpt_forward), written independently ----------------
+def gpt_forward(model, idx):
+    tr = model.transformer
+    B, T = idx.shape
+    x = tr.wte(idx) + tr.wpe(torch.arange(T))
+    for blk in tr.h:
+        C = x.shape[-1]
+        h = blk.ln_1(x)
+        q, k, v = blk.attn.c_attn(h).split(C, dim=2)
+        q, k, v = (split_heads(t, blk.attn.n_head) for t in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = x + blk.attn.c_proj(y.transpose(1, 2).reshape(B, T, C))
+        x = x + blk.mlp(blk.ln_2(x))
+    return model.lm_head(tr.ln_f(x))
+
+
+def gpt_forward_library(model, idx):
+    return model(idx)  # (logits, loss): the check accepts the library's return shape too
+
+
+def _wrong_gpt(residual=True, prenorm=True, diagonal=0):
+    def forward(model, idx):
+        tr = model.transformer
+        B, T = idx.shape
+        x = tr.wte(idx) + tr.wpe(torch.arange(T))
+        C = x.shape[-1]
+        for blk in tr.h:
+
+            def attn(h, blk=blk):
+                q, k, v = blk.attn.c_attn(h).split(C, dim=2)
+                q, k, v = (split_heads(t, blk.attn.n_head) for t in (q, k, v))
+                mask = torch.ones(T, T, dtype=torch.bool).tril(diagonal)
+                y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+                return blk.attn.c_proj(y.transpose(1, 2).reshape(B, T, C))
+
+            if not residual:
+                x = attn(blk.ln_1(x))
+                x = x + blk.mlp(blk.ln_2(x))
+            elif not prenorm:
+                x = blk.ln_1(x + attn(x))
+                x = blk.ln_2(x + blk.mlp(x))
+            else:
+                x = x + attn(blk.ln_1(x))
+                x = x + blk.mlp(blk.ln_2(x))
+        return model.lm_head(tr.ln_f(x))
+
+    return forward
+
+
+REFERENCES["p12.gpt_forward"] = gpt_forward
+MISTAKES["p12.gpt_forward"] = [
+    (_wrong_gpt(residual=False), "missing residual"),
+    (_wrong_gpt(prenorm=False), "norm placement"),
+    (_wrong_gpt(diagonal=1), "off by one"),
+]
+
+
+def test_library_forward_also_passes():
+    assert_passes("p12.gpt_forward", gpt_forward_library)
+
+
 @parametrize_references(REFERENCES)
 def test_reference_passes(check_id, fn):
     assert_passes(check_id, fn)

@@ -236,12 +236,72 @@ MISTAKES = {
 }
 
 
-@parametrize_references(REFERENCES)
+# --- a whole tokenizer class (p13.bpe_tokenizer), written independently -----------------
+GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+
+class BPE:
+    def __init__(self, pre_split=True, lowest_rank_first=True, decode_per_token=False):
+        self.pre_split, self.lowest = pre_split, lowest_rank_first
+        self.decode_per_token = decode_per_token
+
+    def _chunks(self, text):
+        import regex
+
+        return regex.findall(GPT2_PATTERN, text) if self.pre_split else [text]
+
+    def train(self, text, vocab_size):
+        counts = Counter(tuple(c.encode("utf-8")) for c in self._chunks(text))
+        self.merges = train_bpe(dict(counts), vocab_size - 256)
+        self.vocab = {i: bytes([i]) for i in range(256)}
+        for k, (a, b) in enumerate(self.merges):
+            self.vocab[256 + k] = self.vocab[a] + self.vocab[b]
+
+    def encode(self, text):
+        if self.lowest:
+            return [
+                i for c in self._chunks(text) for i in encode_chunk(c.encode("utf-8"), self.merges)
+            ]
+        out = []
+        for c in self._chunks(text):
+            ids = list(c.encode("utf-8"))
+            for k in reversed(range(len(self.merges))):  # latest merge first
+                ids = merge_pair_stack(ids, self.merges[k], 256 + k)
+            out += ids
+        return out
+
+    def decode(self, ids):
+        if self.decode_per_token:
+            return "".join(self.vocab[i].decode("utf-8", errors="replace") for i in ids)
+        return b"".join(self.vocab[i] for i in ids).decode("utf-8", errors="replace")
+
+
+REFERENCES_CLASS = {"p13.bpe_tokenizer": BPE}
+MISTAKES_CLASS = {
+    "p13.bpe_tokenizer": [
+        (lambda: BPE(pre_split=False), "pre-split"),
+        (lambda: BPE(lowest_rank_first=False), "out of order"),
+        (lambda: BPE(decode_per_token=True), "multi-byte"),
+    ]
+}
+
+
+def test_library_tokenizer_also_passes():
+    from ml2llm.nlp.bpe import BPETokenizer
+
+    class Library:
+        def train(self, text, vocab_size):
+            return BPETokenizer.train(text, vocab_size)
+
+    assert_passes("p13.bpe_tokenizer", Library)
+
+
+@parametrize_references(REFERENCES | REFERENCES_CLASS)
 def test_reference_passes(check_id, fn):
     assert_passes(check_id, fn)
 
 
-@parametrize_mistakes(MISTAKES)
+@parametrize_mistakes(MISTAKES | MISTAKES_CLASS)
 def test_mistake_is_caught_with_hint(check_id, fn, hint):
     assert_catches(check_id, fn, hint)
 

@@ -1,6 +1,7 @@
 """Project 16 checks pass correct code and catch typical wrong code with the right hint."""
 
 import numpy as np
+import torch
 
 from tests.checks.helpers import (
     assert_catches,
@@ -177,11 +178,71 @@ MISTAKES = {
 }
 
 
-@parametrize_references(REFERENCES)
+# --- a LoRA layer applied to a whole model (p16.apply_lora), written independently -------
+class LoRALinear(torch.nn.Module):
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        self.base, self.scaling = base, alpha / r
+        self.lora_A = torch.nn.Parameter(torch.randn(r, base.in_features) / base.in_features**0.5)
+        self.lora_B = torch.nn.Parameter(torch.zeros(base.out_features, r))
+
+    def forward(self, x):
+        return (
+            self.base(x)
+            + torch.nn.functional.linear(torch.nn.functional.linear(x, self.lora_A), self.lora_B)
+            * self.scaling
+        )
+
+
+def apply_lora(model, target_modules, r, alpha):
+    for p in model.parameters():
+        p.requires_grad = False
+    for name, module in list(model.named_modules()):
+        if name.rsplit(".", 1)[-1] in target_modules and isinstance(module, torch.nn.Linear):
+            parent = model.get_submodule(name.rsplit(".", 1)[0]) if "." in name else model
+            setattr(parent, name.rsplit(".", 1)[-1], LoRALinear(module, r, alpha))
+
+
+def apply_lora_alpha_scale(model, target_modules, r, alpha):
+    apply_lora(model, target_modules, r, alpha)
+    for m in model.modules():
+        if isinstance(m, LoRALinear):
+            m.scaling = alpha  # forgot to divide by r
+
+
+def apply_lora_unfrozen(model, target_modules, r, alpha):
+    apply_lora(model, target_modules, r, alpha)
+    model.requires_grad_(True)  # trains the base too
+
+
+def apply_lora_everywhere(model, target_modules, r, alpha):
+    targets = {
+        n.rsplit(".", 1)[-1] for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)
+    }
+    apply_lora(model, targets, r, alpha)
+
+
+REFERENCES_APPLY = {"p16.apply_lora": apply_lora}
+MISTAKES_APPLY = {
+    "p16.apply_lora": [
+        (apply_lora_alpha_scale, "wrong scale"),
+        (apply_lora_unfrozen, "freeze the base"),
+        (apply_lora_everywhere, "target_modules"),
+    ]
+}
+
+
+def test_library_apply_lora_also_passes():
+    from ml2llm.finetune.lora import apply_lora as library_apply
+
+    assert_passes("p16.apply_lora", lambda m, t, r, a: library_apply(m, t, r=r, alpha=a))
+
+
+@parametrize_references(REFERENCES | REFERENCES_APPLY)
 def test_reference_passes(check_id, fn):
     assert_passes(check_id, fn)
 
 
-@parametrize_mistakes(MISTAKES)
+@parametrize_mistakes(MISTAKES | MISTAKES_APPLY)
 def test_mistake_is_caught(check_id, fn, hint):
     assert_catches(check_id, fn, hint)

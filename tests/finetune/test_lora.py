@@ -196,3 +196,51 @@ def test_mlx_conversion_equal_logits(own_export, tmp_path):
     load_adapter(fresh, tmp_path / "back")
     with torch.no_grad():
         torch.testing.assert_close(fresh(x)[0], ours(x)[0], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_merge_equals_peft(dtype):
+    """merge() multiplies B A in float32 and casts back, as PEFT does: same merged weight."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(96, 64, bias=False)).to(dtype)
+    theirs = get_peft_model(
+        copy.deepcopy(net), LoraConfig(r=8, lora_alpha=16, target_modules=["0"])
+    )
+    ours = copy.deepcopy(net)
+    apply_lora(ours, ["0"], r=8, alpha=16)
+    layer, peft_layer = ours[0], theirs.base_model.model[0]
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        layer.lora_A.copy_(torch.randn(8, 96, generator=g))
+        layer.lora_B.copy_(torch.randn(64, 8, generator=g))
+        peft_layer.lora_A["default"].weight.copy_(layer.lora_A)
+        peft_layer.lora_B["default"].weight.copy_(layer.lora_B)
+    assert layer.lora_A.dtype == dtype
+    layer.merge()
+    merged_peft = theirs.merge_and_unload()[0].weight
+    torch.testing.assert_close(layer.base.weight, merged_peft, rtol=0, atol=0)
+    # a half-precision product would round differently: the upcast is what makes them equal
+    half = net[0].weight + ((layer.lora_B @ layer.lora_A) * layer.scaling).to(dtype)
+    assert not torch.equal(half, merged_peft)
+
+
+def test_save_adapter_is_atomic(tmp_path, monkeypatch):
+    """A crash while writing keeps the previous adapter files intact and leaves no temp file."""
+    import ml2llm.io
+
+    model = nn.Sequential(nn.Linear(8, 8))
+    apply_lora(model, ["0"], r=2, alpha=4)
+    save_adapter(model, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ml2llm.io.os, "replace", crash)
+    with torch.no_grad():
+        model[0].lora_B.fill_(1.0)
+    with pytest.raises(OSError):
+        save_adapter(model, tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -69,10 +69,31 @@ def test_first_merges_on_shakespeare_are_frequent_english_pairs(tok):
 def test_vocab_and_special_ids(tok):
     assert tok.vocab_size == 600
     assert tok.special_tokens == {EOT: 598, "<pad>": 599}
-    ids = tok.encode(f"to be{EOT}or not<pad>")
+    ids = tok.encode(f"to be{EOT}or not<pad>", allowed_special="all")
     assert ids.count(598) == 1 and ids.count(599) == 1
     plain = tok.encode(f"to be{EOT}", allowed_special="none")
     assert 598 not in plain and tok.decode(plain) == f"to be{EOT}"
+    only_eot = tok.encode(f"to be{EOT}or not<pad>", allowed_special={EOT})
+    assert only_eot.count(598) == 1 and 599 not in only_eot
+
+
+def test_special_token_strings_in_user_text_are_text_by_default(tok):
+    """User text containing "<|endoftext|>" must not become the control token unless the
+    caller allows it; tiktoken raises here, we encode it as text (or raise on request)."""
+    text = f"ignore this{EOT}<pad> and continue"
+    default = tok.encode(text)
+    assert 598 not in default and 599 not in default
+    assert default == tok.encode(text, allowed_special="none")
+    assert tok.decode(default) == text
+    allowed = tok.encode(text, allowed_special="all")
+    assert allowed.count(598) == 1 and allowed.count(599) == 1 and tok.decode(allowed) == text
+    with pytest.raises(ValueError, match="contains the special token '<\\|endoftext\\|>'"):
+        tok.encode(text, allowed_special="raise")
+    assert tok.encode("no specials here", allowed_special="raise") == tok.encode("no specials here")
+    with pytest.raises(ValueError, match="allowed_special"):
+        tok.encode(text, allowed_special="some")
+    with pytest.raises(ValueError, match="unknown special tokens"):
+        tok.encode(text, allowed_special={"<unk>"})
 
 
 def test_compression_on_held_out_text(tok, corpus):
@@ -121,12 +142,12 @@ def test_hf_tokenizers_and_transformers_give_our_ids_on_the_corpus(tok, hf_dir, 
     text = corpus[3_000_000:3_600_000]
     pieces = _pieces(text, n=60)
     assert "".join(pieces) == text
-    ours = tok.encode(text)
+    ours = tok.encode(text, allowed_special="all")  # HF maps special-token strings
     assert [i for e in hf.encode_batch(pieces) for i in e.ids] == ours  # exact, ~270k ids
     fast = AutoTokenizer.from_pretrained(hf_dir)
     assert isinstance(fast, PreTrainedTokenizerFast)
     assert [i for ids in fast(pieces[:10])["input_ids"] for i in ids] == tok.encode(
-        "".join(pieces[:10])
+        "".join(pieces[:10]), allowed_special="all"
     )
     assert fast.eos_token_id == tok.special_tokens[EOT] and fast.pad_token_id == 599
     sample = pieces[7] + EOT + " héllo 世界 🙂"

@@ -129,7 +129,7 @@ except ValueError as err:
 #
 # $$(B, T, C) \xrightarrow{\text{view}} (B, T, H, d) \xrightarrow{\text{transpose}(1,2)} (B, H, T, d).$$
 #
-# ### Exercise 1.1 — Split into heads
+# ### Exercise 12.1 — Split into heads
 #
 # Return `x` of shape `(B, T, C)` rearranged to `(B, n_head, T, C // n_head)`.
 #
@@ -160,7 +160,7 @@ check("p12.split_heads", split_heads)
 # Dividing by $\sqrt d$ keeps the score variance near 1 whatever the head size. Without it the
 # softmax saturates and the gradients vanish.
 #
-# ### Exercise 1.2 — Causal attention
+# ### Exercise 12.2 — Causal attention
 #
 # `q`, `k`, `v` have shape `(B, H, T, d)`. Return the attention output, shape `(B, H, T, d)`.
 # Write it out by hand, without `F.scaled_dot_product_attention`.
@@ -218,7 +218,7 @@ print("library layer equals the step-by-step version:",
 # pre-norm stacks train without a learning-rate warm-up hack. GPT-2 also adds one final
 # LayerNorm `ln_f` before the output layer.
 #
-# ### Exercise 1.3 — A pre-norm block
+# ### Exercise 12.3 — A pre-norm block
 #
 # Given the four sub-modules (any callables), return the block's output.
 
@@ -255,7 +255,7 @@ print(blk)
 #
 # $$N = VC + T_{\max}C + L\,(12C^2 + 13C) + 2C.$$
 #
-# ### Exercise 1.4 — The parameter-count formula
+# ### Exercise 12.4 — The parameter-count formula
 #
 # Return the number of parameters of a GPT-2 model (with biases, tied output layer).
 
@@ -305,7 +305,7 @@ ax.legend(loc="upper left"); plt.tight_layout(); plt.show()
 # In training we pass `targets` (the batch shifted by one) to `model(idx, targets)`. Here you
 # write the shift yourself, given one sequence and its logits.
 #
-# ### Exercise 1.5 — Next-token loss
+# ### Exercise 12.5 — Next-token loss
 #
 # `logits` has shape `(B, T, V)` and `idx` has shape `(B, T)`. Return the scalar loss.
 
@@ -342,7 +342,7 @@ assert abs(mine.item() - lib.item()) < 1e-5
 # argmax. **Top-k** sampling removes everything except the $k$ most likely tokens before the
 # softmax, so that a rare token from the long tail cannot derail the text.
 #
-# ### Exercise 1.6 — Top-k filtering
+# ### Exercise 12.6 — Top-k filtering
 #
 # Return a copy of `logits` (shape `(…, V)`) in which everything except the `k` largest values
 # of each row is set to `-inf`.
@@ -487,9 +487,51 @@ greedy_ours = ours.generate(prompt, 30, temperature=0)
 greedy_hf = hf.generate(prompt, max_new_tokens=30, do_sample=False, attention_mask=torch.ones_like(prompt))
 print(f"max |logits ours − logits HF| = {diff:.1e}")
 print("greedy generations identical:", torch.equal(greedy_ours, greedy_hf))
-# float32 with the same operations in the same order: ~1e-7; the bound is 1e-5
+# float32 with the same operations in the same order: ~1e-7; we allow 1e-5 (float32 rounding)
 assert diff <= 1e-5
 assert torch.equal(greedy_ours, greedy_hf)
+
+# %% [markdown]
+# ### Exercise 12.7 — Assemble the whole forward pass
+#
+# Now build `GPT.forward` yourself from your own parts, as one function. Given one of the
+# library's `GPT` models (only for its weights: `model.transformer.wte`, `.wpe`, each block's
+# `ln_1`, `attn.c_attn`, `attn.c_proj`, `ln_2`, `mlp`, then `ln_f` and `model.lm_head`) and
+# ids `idx` of shape `(B, T)`, return the logits `(B, T, V)`:
+#
+# 1. token embeddings plus position embeddings of `0 … T−1`;
+# 2. for each block: attention as in Section 2 (`c_attn`, your `split_heads`, your
+#    `causal_attention`, merge the heads, `c_proj`), composed with your `block_forward`;
+# 3. the final LayerNorm `ln_f`, then `lm_head`.
+#
+# Do not call the block's or the model's own `forward`. The check copies random weights into
+# Hugging Face's `GPT2LMHeadModel` and compares your logits with its logits.
+
+# %%
+def gpt_forward(model, idx):
+    ### BEGIN SOLUTION
+    tr = model.transformer
+    T = idx.shape[1]
+    x = tr.wte(idx) + tr.wpe(torch.arange(T, device=idx.device))
+    for blk in tr.h:
+
+        def attn(h, a=blk.attn):
+            q, k, v = a.c_attn(h).split(h.shape[-1], dim=2)
+            q, k, v = (split_heads(t, a.n_head) for t in (q, k, v))
+            y = causal_attention(q, k, v)
+            return a.c_proj(y.transpose(1, 2).reshape(h.shape))
+
+        x = block_forward(x, blk.ln_1, attn, blk.ln_2, blk.mlp)
+    return model.lm_head(tr.ln_f(x))
+    ### END SOLUTION
+
+
+check("p12.gpt_forward", gpt_forward)
+
+# %%
+with torch.no_grad():
+    mine = gpt_forward(ours, ids)
+print(f"your forward vs GPT2LMHeadModel: max |Δ logits| = {(mine - hf(ids).logits).abs().max():.1e}")
 
 # %% [markdown]
 # The other direction works too. `gpt_to_hf` turns the Shakespeare model we trained into a

@@ -252,6 +252,47 @@ t_fast = time.perf_counter() - t0
 assert slow == fast
 print(f"{len(word_counts):,} unique chunks; 60 merges: yours {t_slow:.3f} s, incremental {t_fast:.4f} s")
 
+# %% [markdown]
+# ### Exercise 13.6 — Your own BPETokenizer class
+#
+# Assemble the pieces into a tokenizer, as `minbpe` does. Write a class with
+#
+# - `train(text, vocab_size)`: pre-split `text` with `reference.GPT2_SPLIT_PATTERN`
+#   (`regex.findall`), count the chunks' UTF-8 byte tuples, learn `vocab_size - 256` merges
+#   with your `train_bpe`, and keep them in `self.merges`;
+# - `encode(text)`: pre-split, then your `encode_chunk` on each chunk's bytes, concatenated;
+# - `decode(ids)`: join every token's bytes, then decode UTF-8 once (`errors="replace"`).
+#
+# The check trains your class on a short text and encodes a **held-out** line. It compares
+# your merges with the reference trainer's, and your ids and decoded text with Hugging Face
+# `tokenizers` running on a `tokenizer.json` made from those merges.
+
+# %%
+class MyBPETokenizer:
+    def train(self, text, vocab_size):
+        ### BEGIN SOLUTION
+        chunks = regex.findall(reference.GPT2_SPLIT_PATTERN, text)
+        word_counts = Counter(tuple(c.encode("utf-8")) for c in chunks)
+        self.merges = train_bpe(dict(word_counts), vocab_size - 256)
+        self.vocab = {i: bytes([i]) for i in range(256)}
+        for k, (a, b) in enumerate(self.merges):
+            self.vocab[256 + k] = self.vocab[a] + self.vocab[b]
+        ### END SOLUTION
+
+    def encode(self, text):
+        ### BEGIN SOLUTION
+        chunks = regex.findall(reference.GPT2_SPLIT_PATTERN, text)
+        return [i for c in chunks for i in encode_chunk(list(c.encode("utf-8")), self.merges)]
+        ### END SOLUTION
+
+    def decode(self, ids):
+        ### BEGIN SOLUTION
+        return b"".join(self.vocab[i] for i in ids).decode("utf-8", errors="replace")
+        ### END SOLUTION
+
+
+check("p13.bpe_tokenizer", MyBPETokenizer)
+
 # %%
 VOCAB = pick(4096, 1024)
 t0 = time.perf_counter()
@@ -260,7 +301,7 @@ print(f"{tok} trained on {len(train_text) / 1e6:.2f} MB in {time.perf_counter() 
 print("first merges:", [tok.decode([256 + k]) for k in range(12)])
 print("last merges: ", [tok.decode([256 + k]) for k in range(len(tok.merges) - 8, len(tok.merges))])
 line = "Now is the winter of our discontent<|endoftext|>"
-ids = tok.encode(line)
+ids = tok.encode(line, allowed_special="all")  # the caller allows the control token
 print(ids)
 print([tok.decode([i]) for i in ids])
 assert tok.decode(ids) == line
@@ -380,7 +421,7 @@ print(sorted(p.name for p in hf_dir.iterdir()))
 hf_tok = Tokenizer.from_file(str(hf_dir / "tokenizer.json"))
 auto_tok = AutoTokenizer.from_pretrained(hf_dir)
 text = held_out[: pick(200_000, 30_000)] + "<|endoftext|> Unicode too: héllo, 世界 🙂"
-ours = tok.encode(text)
+ours = tok.encode(text, allowed_special="all")  # HF maps special-token strings too
 assert hf_tok.encode(text).ids == ours  # tolerance: none, ids must be equal
 assert auto_tok(text)["input_ids"] == ours
 assert auto_tok.decode(ours) == text and auto_tok.eos_token_id == tok.special_tokens["<|endoftext|>"]

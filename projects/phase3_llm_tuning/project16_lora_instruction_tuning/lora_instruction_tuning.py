@@ -161,12 +161,56 @@ print("max |W after unmerge - W|:", w_err)
 assert torch.allclose(merged, unmerged, atol=1e-5)  # float32 sums in a different order
 
 # %% [markdown]
+# ### Exercise 16.4 — A LoRA layer, applied to a whole model
+#
+# Put the pieces together the way PEFT does. Write a `LoRALinear(nn.Module)` that wraps a
+# frozen `nn.Linear` `base` and holds `lora_A` (a parameter of shape `[r, in]`, random) and
+# `lora_B` (`[out, r]`, zeros), with `forward(x) = base(x) + (alpha / r) · (x Aᵀ) Bᵀ`. Then
+# write `add_lora(model, target_modules, r, alpha)`: freeze every parameter of `model`, and
+# replace each `nn.Linear` whose attribute name is in `target_modules` (`"q_proj"`,
+# `"v_proj"` …) by a `LoRALinear` around it. Return the model.
+#
+# The check applies your function and PEFT's `get_peft_model` to the same small Llama, gives
+# both adapters the same random values, and compares the logits, the number of trainable
+# parameters and the names of the adapted layers.
+
+# %%
+class MyLoRALinear(torch.nn.Module):
+    def __init__(self, base, r, alpha):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.base, self.scaling = base, alpha / r
+        bound = 1.0 / base.in_features**0.5
+        self.lora_A = torch.nn.Parameter(torch.empty(r, base.in_features).uniform_(-bound, bound))
+        self.lora_B = torch.nn.Parameter(torch.zeros(base.out_features, r))
+        ### END SOLUTION
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        return self.base(x) + self.scaling * ((x @ self.lora_A.T) @ self.lora_B.T)
+        ### END SOLUTION
+
+
+def add_lora(model, target_modules, r, alpha):
+    ### BEGIN SOLUTION
+    model.requires_grad_(False)
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, torch.nn.Linear) and name in target_modules:
+                setattr(parent, name, MyLoRALinear(child, r, alpha))
+    return model
+    ### END SOLUTION
+
+
+check("p16.apply_lora", add_lora)
+
+# %% [markdown]
 # ## 2. Parameters and memory for a 7B model
 #
 # Mistral-7B: 32 layers, hidden size 4096, 32 query heads and 8 key/value heads of size 128
 # (so `k_proj`/`v_proj` are $1024\times4096$), SwiGLU width 14336, vocabulary 32000.
 #
-# ### Exercise 16.4 — Count the trainable LoRA parameters
+# ### Exercise 16.5 — Count the trainable LoRA parameters
 #
 # `shapes` is a list of `(out_features, in_features)` of the adapted layers. Return the
 # number of LoRA parameters at rank `r` as an `int`.
@@ -243,7 +287,7 @@ print(repr(template.prompt(splits["train"][0]["prompt"]) + splits["train"][0]["c
 # the completion: the prompt is given, not something to imitate. The label of every prompt
 # token is `-100`, the "ignore" index of PyTorch's cross-entropy.
 #
-# ### Exercise 16.5 — Build input ids and masked labels
+# ### Exercise 16.6 — Build input ids and masked labels
 #
 # Given token-id lists `prompt_ids`, `completion_ids` and `eos_id`, return two NumPy arrays:
 # `input_ids = prompt + completion + [eos]` and `labels` equal to `input_ids` except `-100` on
@@ -261,7 +305,7 @@ def mask_prompt(prompt_ids, completion_ids, eos_id):
 check("p16.mask_prompt", mask_prompt)
 
 # %% [markdown]
-# ### Exercise 16.6 — The masked SFT loss
+# ### Exercise 16.7 — The masked SFT loss
 #
 # The logits at position $t$ predict token $t+1$, so compare `logits[:, :-1]` with
 # `labels[:, 1:]`:
@@ -561,7 +605,8 @@ else:
 # - [LoRA](../../../docs/GLOSSARY.md#lora) replaces a full update $\Delta W$ with $\frac{\alpha}{r}BA$:
 #   $r(d_\text{in}+d_\text{out})$ trainable numbers per matrix, $B=0$ so training starts at the
 #   pretrained model, $\alpha/r$ so the learning rate does not depend on the rank.
-# - After training the update **merges** into $W$ (no inference cost) and unmerges exactly.
+# - After training the update **merges** into $W$ (no inference cost) and unmerges to float
+#   rounding (the weight comes back within ~1e-7 in float32).
 # - For Mistral-7B: ~116 GB to fine-tune everything, ~15 GB with LoRA, ~5 GB with a 4-bit
 #   base (quantization).
 # - [Instruction tuning](../../../docs/GLOSSARY.md#instruction-tuning) is next-token training on
@@ -575,4 +620,5 @@ else:
 # - The same adapter is the same function in our code, PEFT and MLX (logits equal to
 #   1e-5): only the storage layout differs ($A$ as `[r, in]` vs `[in, r]`, $\alpha$ vs scale).
 #
-# **Next:** Project 17 aligns the tuned model with preferences (DPO).
+# **Next:** Project 17 measures what tuning changed: held-out instruction accuracy,
+# forgetting on the original domain, and side-by-side samples of the base and tuned models.
