@@ -5,7 +5,7 @@
     ml2llm check ID [--notebook NB]    run your notebook, record which checks pass
     ml2llm solution ID [--force]       write the solution notebook beside yours
     ml2llm run [ID|all] [--quick]      execute ready projects, write reports/index.html
-    ml2llm progress ID --note TEXT     append a dated entry to PROGRESS_LOG.md
+    ml2llm progress ID --note TEXT     append a dated entry to MY_PROGRESS_LOG.md (git-ignored)
     ml2llm device                      the compute backend that will be used
     ml2llm data shakespeare            build the offline Shakespeare corpus
     ml2llm notebooks [--check]         regenerate learner notebooks from their sources

@@ -2,8 +2,9 @@
 
 State lives in ``.ml2llm/progress.json`` (git-ignored, written atomically). A damaged file
 (invalid JSON, binary, a folder, the wrong shape) is a ``ValueError`` naming it, which the CLI
-prints as one line. The human log is
-``PROGRESS_LOG.md``, to which :func:`append_log_entry` adds dated entries.
+prints as one line. The human journal is ``MY_PROGRESS_LOG.md`` (git-ignored, so a learner's
+tree stays clean and pulls never conflict), to which :func:`append_log_entry` adds dated
+entries; the first entry starts it from the tracked template ``PROGRESS_LOG.md``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 from ml2llm.io import atomic_write_text
 from ml2llm.manifest import Project
 from ml2llm.paths import repo_root, state_dir
+
+TEMPLATE, JOURNAL = "PROGRESS_LOG.md", "MY_PROGRESS_LOG.md"
 
 
 def progress_path() -> Path:
@@ -74,8 +77,13 @@ def append_log_entry(
     log_path: Path | None = None,
     today: dt.date | None = None,
 ) -> Path:
-    """Append a dated entry (project, checks passed, time, notes) to ``PROGRESS_LOG.md``."""
-    log_path = log_path or repo_root() / "PROGRESS_LOG.md"
+    """Append a dated entry (project, checks passed, time, notes) to ``MY_PROGRESS_LOG.md``.
+
+    The journal is git-ignored; when it does not exist yet it starts as a copy of the tracked
+    template ``PROGRESS_LOG.md``, which is never modified.
+    """
+    log_path = log_path or repo_root() / JOURNAL
+    template = repo_root() / TEMPLATE
     today = today or dt.date.today()
     done = passed_checks(project)
     lines = [
@@ -87,6 +95,11 @@ def append_log_entry(
         lines.append(f"- Time spent: {hours:g} h")
     lines.append("- Notes:")
     lines += [f"  {line}" if line.strip() else "" for line in note.strip().splitlines()]
-    old = log_path.read_text(encoding="utf-8") if log_path.exists() else "# Progress log\n"
+    if log_path.exists():
+        old = log_path.read_text(encoding="utf-8")
+    elif template.is_file() and template != log_path:
+        old = template.read_text(encoding="utf-8")
+    else:
+        old = "# Progress log\n"
     atomic_write_text(log_path, old.rstrip("\n") + "\n" + "\n".join(lines) + "\n")
     return log_path

@@ -118,15 +118,18 @@ def test_check_learner_notebook_not_done_then_solution_all_passed(tmp_path, caps
 
 
 def test_progress_appends_dated_entry(tmp_path, capsys, state, monkeypatch):
-    log = tmp_path / "PROGRESS_LOG.md"
-    log.write_text("# Progress log\n\nmy earlier notes\n")
+    template = tmp_path / "PROGRESS_LOG.md"
+    template.write_text("# Progress log\n\nthe tracked template\n")
     monkeypatch.setattr("ml2llm.progress.repo_root", lambda: tmp_path)
     code, out, _ = run(
         ["progress", "1", "--note", "GD diverges above 2/λ_max!", "--hours", "2.5"], capsys
     )
     assert code == 0
+    # the journal is a git-ignored copy of the template; the tracked template is untouched
+    assert template.read_text() == "# Progress log\n\nthe tracked template\n"
+    log = tmp_path / "MY_PROGRESS_LOG.md"
     text = log.read_text()
-    assert "my earlier notes" in text and "Project 01" in text
+    assert "the tracked template" in text and "Project 01" in text
     assert "Time spent: 2.5 h" in text and "GD diverges above 2/λ_max!" in text
     assert "Checks passed: 0/6" in text
 
