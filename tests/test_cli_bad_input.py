@@ -1054,3 +1054,40 @@ def test_unknown_characters_are_counted_on_one_warning_line(assets, tmp_path, ca
     assert "'é' x2" in err[0] and "'½' x1" in err[0]
     _warn_unknown_characters(argparse.Namespace(model=str(assets["hf"]), data=str(assets["data"])))
     assert capsys.readouterr().err == ""  # clean data: no warning
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups and SIGINT are POSIX")
+def test_ctrl_c_during_check_of_an_endless_notebook_is_one_line_exit_130(tmp_path):
+    import signal
+
+    import nbformat
+
+    marker = tmp_path / "looping"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(f"open({str(marker)!r}, 'w').close()\nwhile True:\n    pass")
+    ]
+    path = tmp_path / "endless.ipynb"
+    nbformat.write(nb, path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ml2llm.cli", "check", "01", "--notebook", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,  # a terminal's Ctrl-C signals the whole foreground group
+    )
+    try:
+        deadline = time.time() + 180
+        while not marker.exists() and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.2)
+        assert marker.exists(), "the endless cell never started"
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert err == "ml2llm: interrupted\n"

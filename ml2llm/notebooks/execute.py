@@ -2,7 +2,8 @@
 
 Used by CI (every ready project's solution notebook, quick mode), by ``ml2llm run`` (the
 journey report) and by ``ml2llm check`` (the learner's own notebook, errors allowed so that
-unfinished exercises do not stop the run).
+unfinished exercises do not stop the run). Ctrl-C shuts the kernel down and raises
+``KeyboardInterrupt`` (the CLI prints one line and exits 130), without tracebacks.
 
 The kernel runs the interpreter that runs this code (kernel ``python3`` resolves to it), in
 the notebook's folder, with ``ML2LLM_QUICK`` set as asked. ``MPLBACKEND`` is removed from
@@ -31,6 +32,11 @@ class ExecutionResult:
     ok: bool
     error: str | None = None
     figures: list[bytes] = field(default_factory=list)
+
+
+def _interrupted(client) -> bool:
+    """Whether nbclient's SIGINT/SIGTERM handler fired (it schedules a kernel cleanup)."""
+    return getattr(client, "_async_cleanup_kernel_future", None) is not None
 
 
 def figures_of(nb) -> list[bytes]:
@@ -73,8 +79,10 @@ def execute_notebook(
         kernel_name="python3",
         allow_errors=allow_errors,
         resources={"metadata": {"path": str(cwd)}},
-        # quiet the kernel's own start-up warnings (e.g. "running over TCP without encryption")
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        # quiet the kernel's own log: start-up warnings ("running over TCP without encryption")
+        # and, after a Ctrl-C, the errors of a kernel shut down in mid-message; a kernel that
+        # fails still shows up as DeadKernelError
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
     start = time.perf_counter()
     error = None
@@ -85,6 +93,14 @@ def execute_notebook(
     except CellTimeoutError:
         error = f"a cell ran longer than the {timeout} s limit per cell"
     except DeadKernelError as exc:
+        if _interrupted(client):
+            raise KeyboardInterrupt from None
         error = f"the kernel died ({exc})"
+    except Exception:
+        # Ctrl-C: nbclient's own SIGINT handler shuts the kernel down, the running cell then
+        # fails with DeadKernelError and nbclient's second cleanup with an AssertionError.
+        if _interrupted(client):
+            raise KeyboardInterrupt from None
+        raise
     seconds = time.perf_counter() - start
     return ExecutionResult(nb, seconds, error is None, error, figures_of(nb))
