@@ -77,7 +77,8 @@ register(
                 "floor",
                 _bins_floor,
                 "int(p * n_bins) puts a probability on an edge into the UPPER bin; use "
-                "np.searchsorted(edges[1:-1], p) (lower bin, scikit-learn's rule).",
+                "np.searchsorted(edges[1:-1], p) (lower bin, scikit-learn's rule), and keep p in "
+                "float64 (float32(0.2) lies just above the edge 0.2).",
             ),
             Mistake(
                 "keep empty",

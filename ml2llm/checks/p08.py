@@ -361,7 +361,7 @@ def _compare_selection(expected, got):
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise Mismatch("expected a tuple (best_value, mean_scores)")
     assert_close(
-        np.asarray(expected[1]), np.asarray(got[1], dtype=float), rtol=1e-9, path="mean_scores"
+        np.asarray(expected[1]), np.asarray(got[1]), rtol=1e-9, path="mean_scores"
     )
     if got[0] != expected[0]:
         raise Mismatch(f"expected best value {expected[0]!r}, got {got[0]!r}")

@@ -105,7 +105,7 @@ def _batch_cases():
 def _batch_same_as(expected, got):
     from ml2llm.checks import Mismatch, assert_close
 
-    if not isinstance(got, tuple) or len(got) != 2:
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise Mismatch(f"expected a tuple (x, y), got {type(got).__name__}")
     x = np.asarray(got[0].detach().cpu() if hasattr(got[0], "detach") else got[0])
     if x.dtype.kind not in "iu":

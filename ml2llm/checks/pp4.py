@@ -66,7 +66,7 @@ def _gate_variant(kind):
 
 
 def _gate_compare(expected, got):
-    if not isinstance(got, tuple) or len(got) != 2:
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise Mismatch(f"expected a tuple (ship, failures), got {type(got).__name__}")
     if bool(got[0]) != expected[0] or list(got[1]) != list(expected[1]):
         raise Mismatch(f"expected {expected}, got ({got[0]}, {list(got[1])})")
