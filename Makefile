@@ -12,7 +12,7 @@ help:
 	@echo "make test       lint + the whole test suite (library, checks, notebooks, CLI)"
 	@echo "make lint       ruff"
 	@echo "make notebooks  regenerate learner notebooks from their sources"
-	@echo "make docs       build the course site into site/ (strict: broken links fail)"
+	@echo "make docs       run changed notebooks (quick), then build the course site into site/ (strict: broken links fail)"
 
 setup:
 	@bash scripts/setup_environment.sh
@@ -29,8 +29,8 @@ test: setup lint
 		$(PY) -m pytest -q $(PYTEST_ARGS)
 
 docs: setup
-	@[ -d reports/notebooks ] || $(MAKE) run
-	$(PY) -m ml2llm.cli site --out site
+	@echo "make docs: first executes (quick mode, with progress) each notebook whose source changed since its copy in reports/notebooks/ was made, reusing the rest; then builds site/"
+	ML2LLM_QUICK=$(QUICK) MPLBACKEND=Agg $(PY) -m ml2llm.cli site --out site --executed reports/notebooks --run-stale $(if $(filter 1,$(QUICK)),,--full)
 
 notebooks: setup
 	$(PY) -m ml2llm.cli notebooks
