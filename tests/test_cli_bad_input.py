@@ -1091,3 +1091,80 @@ def test_ctrl_c_during_check_of_an_endless_notebook_is_one_line_exit_130(tmp_pat
             proc.wait()
     assert proc.returncode == 130, err
     assert err == "ml2llm: interrupted\n"
+
+
+def test_a_full_disk_during_an_atomic_write_names_the_file(tmp_path, monkeypatch):
+    import ml2llm.io as io_mod
+    from ml2llm.errors import one_line
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    target = tmp_path / "history.json"
+    target.write_text("old")
+    monkeypatch.setattr(io_mod.os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        io_mod.atomic_write_text(target, "new")
+    assert one_line(info.value) == f"cannot use {target}: no space left on device"
+    assert target.read_text() == "old" and sorted(tmp_path.iterdir()) == [target]
+
+
+def test_checkpoint_folder_gets_the_usual_mode(tmp_path):
+    from ml2llm.training.checkpoint import save_run
+    from ml2llm.training.config import TrainConfig
+    from ml2llm.training.models import build_model
+
+    old = os.umask(0o022)
+    try:
+        model = build_model(TrainConfig(n_layer=1, n_head=2, n_embd=8, block_size=4), 10)
+        path = save_run(tmp_path, model, None, {"step": 0})
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o755
+    assert (path / "state.json").stat().st_mode & 0o777 == 0o644
+
+
+def _class_specs(module):
+    """Every way a file could name a class reachable from ``module``."""
+    import inspect as insp
+
+    specs = set()
+    for name, obj in vars(module).items():
+        if insp.isclass(obj):
+            specs.add(f"{module.__name__}:{name}")
+            specs.add(f"{obj.__module__}:{obj.__qualname__}")
+        elif insp.ismodule(obj):
+            for sub, cls in vars(obj).items():
+                if insp.isclass(cls):
+                    specs.add(f"{module.__name__}:{name}.{sub}")  # attribute walking
+    return specs
+
+
+def test_penguins_decoder_refuses_every_class_outside_the_allow_list():
+    import builtins
+    import importlib
+
+    import sklearn.base
+    import sklearn.pipeline
+
+    from ml2llm.classical import penguins as pg
+
+    allowed = pg._allowed_classes()
+    modules = [builtins, os, subprocess, sklearn.base, sklearn.pipeline, pg]
+    modules += [importlib.import_module(m) for m in ("ml2llm.finetune.backends", "ml2llm.cli")]
+    specs = set().union(*(_class_specs(m) for m in modules)) - set(allowed)
+    # the issue's exploit, and walks to functions and through allowed classes
+    specs |= {
+        "ml2llm.finetune.backends:subprocess.Popen",
+        "ml2llm.finetune.backends:os.system",
+        "sklearn.pipeline:Pipeline.__init__.__globals__",
+        "ml2llm.classical.svm:KernelSVM.fit",
+    }
+    assert len(specs) > 200
+    for spec in sorted(specs):
+        with pytest.raises(ValueError, match="refusing to load class"):
+            pg._decode({"__object__": spec, "state": {}})
+    for spec, cls in allowed.items():  # and every allowed class is rebuilt
+        assert type(pg._decode({"__object__": spec, "state": {}})) is cls
+    with pytest.raises(ValueError, match="refusing attribute '__class__'"):
+        pg._decode({"__object__": "sklearn.pipeline:Pipeline", "state": {"__class__": 1}})
