@@ -354,7 +354,7 @@ print(f"best validation accuracy {best[2]:.3f} at C = {best[0]}, γ = {best[1]:.
 #
 # ## Comparison with scikit-learn
 #
-# Same data, same hyperparameters. The issue's bar: accuracy within 1 point, close
+# Same data, same hyperparameters. The bar against scikit-learn's `SVC`: accuracy within 1 point, close
 # support-vector counts and decision-function correlation $\ge 0.99$. SMO with libsvm's
 # selection rule and stopping tolerance converges to the same optimum as libsvm (up to the
 # tolerance), so we expect far better than the bar for `KernelSVM`; Pegasos is a stochastic

@@ -83,7 +83,7 @@ print("quick mode:", QUICK)
 # Check the shapes: $(N, D_{out})(D_{out}, D_{in})$ for $\bar x$; $(D_{in}, N)(N, D_{out})$ for
 # $\bar W$. The bias is added to every row, so its gradient *sums* over the batch.
 #
-# ### Exercise 1.1 — Linear backward
+# ### Exercise 11.5.1 — Linear backward
 #
 # Return `(dx, dW, db)` for `y = x @ W + b`, given `x` (N, D_in), `W` (D_in, D_out) and the
 # upstream gradient `dout` (N, D_out).
@@ -98,7 +98,7 @@ def linear_backward(x, W, dout):
 check("p11_5.linear_backward", linear_backward)
 
 # %% [markdown]
-# ### Exercise 1.2 — ReLU backward
+# ### Exercise 11.5.2 — ReLU backward
 #
 # $\mathrm{ReLU}(x) = \max(0, x)$, so its local derivative is $1$ where $x > 0$ and $0$ where
 # $x < 0$. At exactly $0$ it is undefined; like PyTorch, use $0$. Return `dx` given the forward
@@ -117,7 +117,7 @@ def relu_backward(x, dout):
 check("p11_5.relu_backward", relu_backward)
 
 # %% [markdown]
-# ### Exercise 1.3 — Softmax cross-entropy, forward and backward
+# ### Exercise 11.5.3 — Softmax cross-entropy, forward and backward
 #
 # With $p = \operatorname{softmax}(z)$ and a one-hot target, the gradient of the mean
 # cross-entropy w.r.t. the logits is remarkably simple:
@@ -156,7 +156,7 @@ check("p11_5.softmax_cross_entropy", softmax_cross_entropy)
 # with $\varepsilon = 10^{-6}$ a correct gradient gives $\sim 10^{-9}$; a bug gives $10^{-2}$ or
 # worse. (Too small an $\varepsilon$ is worse, not better: round-off $\approx 10^{-16}/\varepsilon$.)
 #
-# ### Exercise 2.1 — A centred-difference gradient
+# ### Exercise 11.5.4 — A centred-difference gradient
 #
 # `f` takes an array shaped like `x` and returns a float. Return the array of partial
 # derivatives. Loop over `np.ndindex(x.shape)`; perturb a **copy** of `x` (never the caller's
@@ -220,7 +220,7 @@ for name, layer in layers_to_check.items():
 # ```
 #
 # The digits dataset (1 797 8×8 images, scikit-learn ships it) is small enough to train on a
-# laptop core in a second. The issue's bar: **≥ 97 % test accuracy**.
+# laptop core in a second. Our target: **≥ 97 % test accuracy** on a held-out split.
 
 # %%
 X_digits, y_digits = load_digits(return_X_y=True)
@@ -293,7 +293,7 @@ plt.show()
 # With constant gradient the step grows to $\eta g/(1-\mu)$: momentum 0.9 is a 10× larger
 # effective learning rate along consistent directions.
 #
-# ### Exercise 4.1 — SGD with momentum
+# ### Exercise 11.5.5 — SGD with momentum
 #
 # Return `(new_param, new_velocity)`; do not modify the inputs.
 
@@ -320,7 +320,7 @@ check("p11_5.sgd_momentum_step", sgd_momentum_step)
 # *Why the bias correction?* $m$ and $v$ start at 0, so early averages are biased towards 0
 # ($m_1 = 0.1\, g_1$); dividing by $1-\beta^t$ removes exactly that bias ($\hat m_1 = g_1$).
 #
-# ### Exercise 4.2 — One Adam step
+# ### Exercise 11.5.6 — One Adam step
 #
 # `t` is the 1-based step number. Return `(new_param, new_m, new_v)`.
 
@@ -518,8 +518,8 @@ plt.show()
 # `tests/neural/`. Here is the whole-network version: copy our weights into a PyTorch MLP
 # (PyTorch stores `weight = W.T`), run both in float64 on the same digits batch, and compare
 # the loss and every parameter gradient. Then train both with SGD + momentum on the same
-# mini-batches for 30 steps: the loss curves must coincide. Tolerance: the issue asks for
-# 1e-6; float64 arithmetic in a different order typically agrees to ~1e-14.
+# mini-batches for 30 steps: the loss curves must coincide. Tolerance: we require agreement
+# with PyTorch autograd to 1e-6; float64 arithmetic in a different order typically agrees to ~1e-14.
 
 # %%
 import torch

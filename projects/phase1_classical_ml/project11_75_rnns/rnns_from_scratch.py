@@ -61,7 +61,7 @@ print("quick mode:", QUICK)
 # Linear layer. Unrolled over $T$ steps, an RNN **is** a $T$-layer deep network whose layers
 # share one weight matrix: Project 11.5's depth experiments apply, with depth = sequence length.
 #
-# ### Exercise 1.1 — One RNN step
+# ### Exercise 11.75.1 — One RNN step
 #
 # For a batch: `x` (B, D), `h_prev` (B, H), `W_xh` (D, H), `W_hh` (H, H), `b` (H,). Return
 # `h` (B, H).
@@ -92,7 +92,7 @@ check("p11_75.rnn_step_forward", rnn_step_forward)
 # $$\bar a = \bar h \odot (1-h^2),\quad \bar x = \bar a W_{xh}^\top,\quad \bar h_{t-1} = \bar a W_{hh}^\top,
 #   \quad \bar W_{xh} = x^\top \bar a,\quad \bar W_{hh} = h_{t-1}^\top \bar a,\quad \bar b = \textstyle\sum \bar a .$$
 #
-# ### Exercise 2.1 — One step backwards
+# ### Exercise 11.75.2 — One step backwards
 #
 # Given `dh` (the *total* gradient reaching `h`, B × H) and the step's forward values, return
 # `(dx, dh_prev, dW_xh, dW_hh, db)`.
@@ -108,7 +108,7 @@ def rnn_step_backward(dh, x, h_prev, h, W_xh, W_hh):
 check("p11_75.rnn_step_backward", rnn_step_backward)
 
 # %% [markdown]
-# ### Exercise 2.2 — Full BPTT
+# ### Exercise 11.75.3 — Full BPTT
 #
 # `xs` (B, T, D), `hs` (B, T, H) are the inputs and hidden states of a forward pass from `h0`;
 # `dhs[:, t]` is $\partial L_t/\partial h_t$ from the outputs. Walk $t = T-1, \dots, 0$:
@@ -144,7 +144,8 @@ check("p11_75.rnn_backward", rnn_backward)
 # finite-difference check of every gradient (input, $W_{xh}$, $W_{hh}$, $b$); then we build
 # a `torch.nn.RNN` in float64, copy its weights into ours (PyTorch stores
 # $W^\top$ and splits $b$ into two biases whose sum is ours) and compare outputs and all
-# gradients. Tolerance: the issue asks for 1e-6; the same float64 maths agrees to ~1e-15.
+# gradients. Tolerance: we require agreement with `torch.nn.RNN` to 1e-6; the same float64
+# maths agrees to ~1e-15.
 
 # %%
 class OutputsOnly:
@@ -254,7 +255,7 @@ plt.show()
 #
 # Clipping each array on its own (or each value) changes the direction; don't.
 #
-# ### Exercise 3.1 — Clip by global norm
+# ### Exercise 11.75.4 — Clip by global norm
 #
 # `grads` is a list of arrays. Return `(new_grads, norm)` with `norm` the global norm
 # *before* clipping. Do not modify the input arrays.
@@ -285,7 +286,7 @@ check("p11_75.clip_by_global_norm", clip_by_global_norm)
 # $T < 1$ sharpens the distribution (safer, more repetitive), $T > 1$ flattens it (more
 # surprising, more misspelt); $T \to 0$ is greedy decoding.
 #
-# ### Exercise 4.1 — Softmax with temperature
+# ### Exercise 11.75.5 — Softmax with temperature
 #
 # Return `softmax(logits / temperature)` over the last axis, computed stably.
 

@@ -331,7 +331,7 @@ if n_wrong == 0:
     # gives the 95 % upper bound 3/n on the error rate instead
     print(f"no test mistakes: the bootstrap interval is degenerate; rule of three: accuracy ≥ "
           f"{1 - 3 / len(y_test):.3f} with 95 % confidence")
-assert test_acc >= 0.97, "the issue's bar: >= 97 % held-out accuracy on species"
+assert test_acc >= 0.97, "target: >= 97 % held-out accuracy on species"
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 cm = confusion_matrix(y_test, y_hat, labels=pg.SPECIES)

@@ -95,7 +95,7 @@ print(f"\nparameters per block: GPT-2 {sum(p.numel() for p in gpt.transformer.h[
 # The re-scaling is what stabilises training. The centring turned out not to matter, and
 # dropping it saves a reduction and the bias.
 #
-# ### Exercise 1.1 — RMSNorm
+# ### Exercise 12.5.1 — RMSNorm
 #
 # Normalise over the last axis of `x` and multiply by `weight` (shape `(C,)`).
 
@@ -131,7 +131,7 @@ check("p12_5.rms_norm", rms_norm)
 # $\mathrm{rotate\_half}([a, b]) = [-b, a]$. Both are valid RoPE, but they are not
 # interchangeable. To load HF weights you must use HF's layout.
 #
-# ### Exercise 1.2 — Apply RoPE
+# ### Exercise 12.5.2 — Apply RoPE
 #
 # `x` has shape `(B, H, T, d)` and `positions` has shape `(T,)`. Return `x` rotated in the
 # rotate-half layout.
@@ -226,7 +226,7 @@ plt.tight_layout(); plt.show()
 # *content* that is mixed by the attention weights. Rotating them would scramble that content
 # and leave the attention pattern unchanged.
 #
-# ### Exercise 1.3 — Causal attention with RoPE
+# ### Exercise 12.5.3 — Causal attention with RoPE
 #
 # `q`, `k`, `v` have shape `(B, H, T, d)` and `positions` has shape `(T,)`. Return the causal
 # attention output.
@@ -255,7 +255,7 @@ check("p12_5.rope_attention", rope_attention)
 # heads. Mistral 7B uses $H=32$ and $H_{kv}=8$, so the cache is 4× smaller. $H_{kv}=1$ is
 # multi-query attention.
 #
-# ### Exercise 1.4 — Repeat key/value heads
+# ### Exercise 12.5.4 — Repeat key/value heads
 #
 # Expand `x` of shape `(B, H_kv, T, d)` to `(B, H_kv·n_rep, T, d)`. Query head $h$ must get
 # key/value head $\lfloor h / n_{rep}\rfloor$.
@@ -288,7 +288,7 @@ for n_kv in (32, 8, 4, 1):
 # It has three matrices instead of two. To keep the parameter count of a $4C$ MLP, the hidden
 # width becomes about $\frac{8}{3}C$ (Llama rounds it up to a multiple of a power of two).
 #
-# ### Exercise 1.5 — SwiGLU
+# ### Exercise 12.5.5 — SwiGLU
 #
 # The weights are in `nn.Linear` layout, `(out_features, in_features)`: `w_gate` and `w_up`
 # are `(hidden, C)` and `w_down` is `(C, hidden)`.
@@ -311,7 +311,7 @@ check("p12_5.swiglu", swiglu)
 # outputs, which already summarise a window each. After $L$ layers the receptive field is
 # about $L\cdot(w-1)$ tokens.
 #
-# ### Exercise 1.6 — The sliding-window mask
+# ### Exercise 12.5.6 — The sliding-window mask
 #
 # Return a boolean `(T, T)` tensor, `True` where query `i` may attend to key `j`.
 
@@ -351,7 +351,7 @@ assert [int(f[-1].sum()) for f in fields] == [w + k * (w - 1) for k in range(3)]
 # one new token: project its $q, k, v$, append $k, v$ to the cache, and attend from the new
 # query to every cached key. No mask is needed, since the newest token may see everything.
 #
-# ### Exercise 1.7 — One cached attention step
+# ### Exercise 12.5.7 — One cached attention step
 #
 # `q_new`, `k_new`, `v_new` have shape `(B, H, 1, d)` and the caches have shape `(B, H, T, d)`.
 # Return `(out, k_all, v_all)`, where the caches are extended by the new position.

@@ -99,7 +99,7 @@ T0 = time.time()
 #
 # Two empty answers agree ($F_1 = 1$); an empty answer against a real one scores 0.
 #
-# ### Exercise 1.1 — Token F1
+# ### Exercise 17.1 — Token F1
 # Use `normalize_answer(text)` (imported above) to normalise, `.split()` to tokenise, and
 # `Counter(a) & Counter(b)` for the shared tokens.
 
@@ -132,7 +132,7 @@ check("p17.token_f1", token_f1)
 # It needs no formula for the standard error and works for any statistic (F1, a median, a
 # difference between two models). Its catch: with few examples it is a little too narrow.
 #
-# ### Exercise 1.2 — Percentile bootstrap CI
+# ### Exercise 17.2 — Percentile bootstrap CI
 # `resample_idx` is a `(B, n)` array of indices already drawn with replacement (row $b$ is
 # resample $b$), so your answer is deterministic. Return `(low, high)`; use `np.percentile`.
 
@@ -167,7 +167,7 @@ check("p17.bootstrap_ci", bootstrap_ci)
 #
 # and $p = 1$ when $b + c = 0$.
 #
-# ### Exercise 1.3 — McNemar's exact test
+# ### Exercise 17.3 — McNemar's exact test
 # `a_correct`, `b_correct`: 0/1 arrays of the same length. Return the p-value
 # (`stats.binom.cdf(k, n, 0.5)` is $\Pr[X \le k]$).
 
@@ -197,7 +197,7 @@ check("p17.mcnemar", mcnemar)
 # tokens gives exactly $V$. Compute $\log\sum_j e^{z_j}$ stably (subtract the max first, or use
 # `logsumexp`), or large logits overflow.
 #
-# ### Exercise 1.4 — Perplexity from logits
+# ### Exercise 17.4 — Perplexity from logits
 # `logits`: `(N, V)`; `targets`: `(N,)` int. Return the perplexity (a float).
 
 # %%
@@ -224,7 +224,7 @@ check("p17.perplexity", perplexity)
 #
 # (0 when the answer has fewer than $n$ words). Degenerate loops ("the the the") score near 1.
 #
-# ### Exercise 1.5 — Repetition rate
+# ### Exercise 17.5 — Repetition rate
 # Word $n$-grams: `text.split()`, then the tuples of `n` consecutive words.
 
 # %%

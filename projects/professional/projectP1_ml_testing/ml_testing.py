@@ -62,7 +62,7 @@ print("quick mode:", QUICK)
 # optional inclusive `min`/`max`, `allowed` categories, and `max_missing`, the largest
 # acceptable **fraction** of missing values (default 0).
 #
-# ### Exercise 1.1 — Column-level validation
+# ### Exercise P1.1 — Column-level validation
 #
 # Return a sorted list of `(column, problem)` tuples, with problem one of
 # `missing_column`, `too_many_missing`, `wrong_type`, `below_min`, `above_max`,
@@ -212,7 +212,7 @@ ax.legend(); plt.show()
 #   penguins have shallow bills, so a *deeper* bill must never *raise* $P(\text{Gentoo})$. A
 #   **violation** is a sample where $\text{direction}\cdot(s(x') - s(x)) < 0$ (ties are fine).
 #
-# ### Exercise 1.2 — Invariance rate
+# ### Exercise P1.2 — Invariance rate
 #
 # `predict(X)` returns one label per row; `perturb(X)` returns a perturbed array and may
 # modify its argument, so call it on a copy. Return the share of unchanged predictions.
@@ -229,7 +229,7 @@ def invariance_rate(predict, X, perturb):
 check("pp1.invariance", invariance_rate)
 
 # %% [markdown]
-# ### Exercise 1.3 — Directional violation rate
+# ### Exercise P1.3 — Directional violation rate
 #
 # Increase column `feature` by `delta` on a copy of `X`; return the share of samples with
 # `direction * (score(X_new) - score(X)) < -1e-12`.
@@ -316,7 +316,7 @@ print("wrong expectation (+1), the test must fail: violation rate",
 # metric that is missing from the new run is a failure too (silently dropping an evaluation
 # is a classic way to hide a regression).
 #
-# ### Exercise 1.4 — Which metrics regressed?
+# ### Exercise P1.4 — Which metrics regressed?
 #
 # Return the sorted names of regressed metrics.
 

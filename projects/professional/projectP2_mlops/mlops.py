@@ -137,7 +137,7 @@ plt.show()
 # Under $H_0$, $z$ is approximately standard normal (central limit theorem), so the two-sided
 # [p-value](../../../docs/GLOSSARY.md#p-value) is $2\,P(Z > |z|) = 2\,(1-\Phi(|z|))$.
 #
-# ### Exercise 2.1 — Two-proportion z-test
+# ### Exercise P2.1 — Two-proportion z-test
 #
 # Return `(z, p_value)` for B against A (positive $z$ means B converts more), two-sided.
 # `scipy.stats.norm.sf(x)` is $P(Z > x)$.
@@ -180,7 +180,7 @@ assert abs(z_ours - z_sm) < 1e-12 and abs(p_ours - p_sm) < 1e-12  # same formula
 #
 # $$\text{power} = \Phi\!\left(|h|\sqrt{n/2} - z_{1-\alpha/2}\right) + \Phi\!\left(-|h|\sqrt{n/2} - z_{1-\alpha/2}\right).$$
 #
-# ### Exercise 2.2 — Power of the test
+# ### Exercise P2.2 — Power of the test
 #
 # Return the power for rates `p1`, `p2`, `n_per_group` users per arm and level `alpha`.
 # `stats.norm.isf(alpha / 2)` is $z_{1-\alpha/2}$; `stats.norm.cdf` is $\Phi$.
@@ -198,7 +198,7 @@ def power_two_proportions(p1, p2, n_per_group, alpha):
 check("pp2.power", power_two_proportions)
 
 # %% [markdown]
-# ### Exercise 2.3 — Sample size per arm
+# ### Exercise P2.3 — Sample size per arm
 #
 # Solve the power equation for $n$, ignoring the far tail (it is below $10^{-3}$ once the
 # power exceeds one half): $n = 2\left(\frac{z_{1-\alpha/2} + z_{\text{power}}}{h}\right)^2$,
@@ -260,7 +260,7 @@ print(f"ratio for halving the lift 2→1 point: {needed[0.01] / needed[0.02]:.2f
 # record the p-value at each of several looks. The result is a matrix of shape
 # `(n_experiments, n_looks)`.
 #
-# ### Exercise 2.4 — False-positive rates with and without peeking
+# ### Exercise P2.4 — False-positive rates with and without peeking
 #
 # Return `(fpr_final, fpr_peeking)`: the share of experiments with $p < \alpha$ at the **last**
 # look, and the share with $p < \alpha$ at **any** look (an analyst who stops at the first win).
@@ -312,7 +312,7 @@ print(f"one planned analysis: {sim['fpr_final']:.3f}   peeking at 20 looks: {sim
 # below 0.1 stable, 0.1–0.2 watch, above 0.2 act. Empty bins would give $\ln 0$, so fractions
 # are clipped at a small $\varepsilon = 10^{-4}$.
 #
-# ### Exercise 2.5 — PSI
+# ### Exercise P2.5 — PSI
 #
 # Edges: `np.quantile(expected, np.linspace(0, 1, n_bins + 1)[1:-1])` (the inner edges; the
 # outer bins are open). Bin index of each value: `np.searchsorted(edges, x, side="right")`,
@@ -341,7 +341,7 @@ check("pp2.psi", psi)
 # them at every point of both samples. Under "same distribution",
 # $D\sqrt{n_a n_b/(n_a+n_b)}$ follows the Kolmogorov distribution, which gives a p-value.
 #
-# ### Exercise 2.6 — KS statistic
+# ### Exercise P2.6 — KS statistic
 #
 # Return $D$. Sort both samples, then `np.searchsorted(sorted_a, points, side="right") / len(a)`
 # is $F_a$ at those points.

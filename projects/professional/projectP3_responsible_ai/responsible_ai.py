@@ -78,7 +78,7 @@ print("model's coefficient on `group`:", round(float(model.coef_[0, -1]), 2))
 # It ignores the true labels entirely: that is its strength (no trust in biased labels needed)
 # and its weakness (if base rates really differ, parity forces errors).
 #
-# ### Exercise 3.1 — Demographic parity difference
+# ### Exercise P3.1 — Demographic parity difference
 #
 # `y_pred` holds 0/1 predictions, `sensitive` the group of each sample (any labels, any number
 # of groups). Return $\Delta_{\mathrm{DP}}$ as a float.
@@ -105,7 +105,7 @@ check("pp3.demographic_parity", demographic_parity_difference)
 #
 # (Equal opportunity is the TPR half alone.)
 #
-# ### Exercise 3.2 — Equalized odds difference
+# ### Exercise P3.2 — Equalized odds difference
 #
 # TPR of a group: mean of `y_pred` over its samples with `y_true == 1`; FPR: over its samples
 # with `y_true == 0`.
@@ -149,7 +149,7 @@ assert np.allclose(ours, ref, atol=1e-12)  # same counts, same divisions
 # Under-represented cells (group 1 approved) weigh more, over-represented ones less; your
 # logistic regression takes them as `sample_weight`.
 #
-# ### Exercise 3.3 — Reweighing weights
+# ### Exercise P3.3 — Reweighing weights
 #
 # Return one weight per sample.
 
@@ -246,7 +246,7 @@ plt.tight_layout(); plt.show()
 # score, and measures reliance *of this model*, not truth about the world; correlated features
 # share (and hide) importance.
 #
-# ### Exercise 3.4 — Permutation importance
+# ### Exercise P3.4 — Permutation importance
 #
 # `score_fn(X, y)` returns a score (higher is better); `permutations` has shape
 # `(R, n_samples)`: use the same $R$ shuffles for every column. Return the mean drop per
@@ -303,7 +303,7 @@ assert np.all(np.abs(ours["importances_mean"] - sk.importances_mean) <= 4 * se +
 # and full coalitions have infinite weight). With $M$ small we enumerate all $2^M$ coalitions,
 # and the result is exact.
 #
-# ### Exercise 3.5 — Kernel SHAP by enumeration
+# ### Exercise P3.5 — Kernel SHAP by enumeration
 #
 # `f` maps an `(n, M)` array to `(n,)`. Steps: build all coalitions
 # (`itertools.product((0, 1), repeat=M)`), their values $v$ (for each coalition:
@@ -385,7 +385,7 @@ ax.legend(fontsize=8); plt.tight_layout(); plt.show()
 # $P(\text{yes}) = p\,\pi + (1-p)/2$. It is $\varepsilon$-**locally** differentially private with
 # $\varepsilon = \ln\frac{1+p}{1-p}$.
 #
-# ### Exercise 3.6 — Debias randomized response
+# ### Exercise P3.6 — Debias randomized response
 #
 # Return the unbiased estimate $\hat\pi = \big(\overline{\text{answers}} - (1-p)/2\big)/p$.
 
@@ -414,7 +414,7 @@ check("pp3.rr_estimate", rr_estimate)
 # DP-SGD gets much smaller $\varepsilon$ from subsampling, with a more involved accountant; we
 # use the full batch so the bound stays simple and exact.)
 #
-# ### Exercise 3.7 — Clip, sum, noise, average
+# ### Exercise P3.7 — Clip, sum, noise, average
 #
 # `per_example` has shape `(n, d)` (one flattened gradient per row); `noise` is the standard
 # normal draw $\xi$ of shape `(d,)`. Return $\tilde g$. Guard the division for zero gradients.

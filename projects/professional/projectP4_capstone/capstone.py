@@ -56,7 +56,7 @@ for stage, item, where in capstone.CHECKLIST:
 # rate) or `("max", v)` for "at most v" (log-loss, latency). A metric that is missing or NaN
 # fails: an evaluation that silently did not run must never look like a pass.
 #
-# ### Exercise 4.1 — Release decision
+# ### Exercise P4.1 — Release decision
 #
 # Return `(ship, failures)`: `failures` is the sorted list of metric names that fail their
 # threshold; `ship` is `True` only when it is empty. Thresholds are inclusive.
@@ -86,7 +86,7 @@ check("pp4.release_decision", release_decision)
 # That **profile** is a few numbers per feature, it goes into `monitoring.json` next to the
 # model, and it gives exactly the same PSI as the raw data would.
 #
-# ### Exercise 4.2 — Profile one feature
+# ### Exercise P4.2 — Profile one feature
 #
 # Drop missing values; inner edges `np.quantile(x, np.linspace(0, 1, n_bins + 1)[1:-1])`;
 # fractions from `np.bincount(np.searchsorted(edges, x, side="right"), minlength=n_bins)`
@@ -106,7 +106,7 @@ def feature_profile(values, n_bins=10):
 check("pp4.feature_profile", feature_profile)
 
 # %% [markdown]
-# ### Exercise 4.3 — PSI against a stored profile
+# ### Exercise P4.3 — PSI against a stored profile
 #
 # $\mathrm{PSI} = \sum_k (a_k - e_k)\ln(a_k/e_k)$ with $e$ the stored fractions and $a$ the
 # fractions of the new (non-missing) values in the same bins; clip both at $10^{-4}$.
