@@ -490,6 +490,11 @@ def _overhead_total(tok, messages):
     return len(tok.encode(_render(tok, messages), add_special_tokens=False))
 
 
+def _overhead_len_of_dict(tok, messages):  # the default return type in transformers >= 5
+    out = tok.apply_chat_template(messages, add_generation_prompt=True, return_dict=True)
+    return len(out) - _content(tok, messages)
+
+
 register(
     Check(
         "p13.template_overhead",
@@ -526,6 +531,12 @@ register(
                 "content with BOS",
                 _overhead_content_bos,
                 "encode each content with add_special_tokens=False: a content alone gets no BOS.",
+            ),
+            Mistake(
+                "len of a dict",
+                _overhead_len_of_dict,
+                "apply_chat_template(..., tokenize=True) returns a dict (BatchEncoding) in "
+                "transformers 5: its len() is the number of keys; count its ['input_ids'].",
             ),
         ],
     )

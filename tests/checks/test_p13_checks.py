@@ -204,6 +204,12 @@ def overhead_contents_with_bos(tokenizer, messages):
     return n - sum(len(tokenizer(m["content"]).input_ids) for m in messages)
 
 
+def overhead_len_of_batch_encoding(tokenizer, messages):
+    # what transformers >= 5 returns by default; asked for explicitly, as 4.x returns a list
+    out = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True)
+    return len(out) - sum(len(tokenizer.tokenize(m["content"])) for m in messages)
+
+
 def overhead_is_total(tokenizer, messages):
     return len(tokenizer(_rendered(tokenizer, messages), add_special_tokens=False).input_ids)
 
@@ -232,6 +238,7 @@ MISTAKES = {
         (overhead_bos_twice, "second one"),
         (overhead_contents_with_bos, "a content alone gets no BOS"),
         (overhead_is_total, "subtract"),
+        (overhead_len_of_batch_encoding, "number of keys"),
     ],
 }
 
