@@ -431,8 +431,11 @@ class RunLock:
         try:
             _lock_file(fh)
         except OSError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
+            try:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+            except OSError:  # Windows: the holder's locked byte cannot be read
+                holder = "another process"
             fh.close()
             raise CheckpointError(
                 f"{self.run_dir} is in use by another run ({holder}); wait for it to finish "
