@@ -508,15 +508,28 @@ print(f"LoRA r=8: val loss {lora_r8[0]:.3f}, trainable {lora_r8[1]:,}, {lora_r8[
 #
 # ## 7. The same data through PEFT and MLX
 #
-# Our model exports to a Hugging Face folder (`export_with_template` adds the chat template
-# that `mlx_lm` uses to format `{"prompt","completion"}` records), so the *same* JSONL files
-# train in three stacks:
+# Our model exports to a Hugging Face folder with its EOS token and a chat template: this
+# notebook's `"Q: {prompt}\nA: {completion}<eos>"` written in Jinja (`export_with_template`
+# here; `ml2llm export` does the same for a Project 14 run, adding `<|endoftext|>` when the
+# tokenizer has no EOS). The *same* JSONL files then train in three stacks on the *same token
+# ids*: every backend formats a record with the folder's chat template when it has one, else
+# with the same `Q:/A:` text, and `ml2llm evaluate` scores the adapters in that format too.
 #
 # ```bash
-# ml2llm finetune --model DIR --data DATA --backend torch   # our LoRALinear on our model
-# ml2llm finetune --model DIR --data DATA --backend peft    # Hugging Face PEFT
-# ml2llm finetune --model DIR --data DATA --backend mlx     # python -m mlx_lm lora --mask-prompt
+# ml2llm pretrain --config configs/shakespeare_char.yaml --model mistral --out_dir runs/own
+# ml2llm export runs/own --out runs/own_hf       # EOS, BOS, PAD and the chat template
+# ml2llm finetune --make-data data/p16
+# ml2llm finetune --model runs/own_hf --data data/p16 --backend torch --out runs/lora_torch
+# ml2llm finetune --model runs/own_hf --data data/p16 --backend peft --out runs/lora_peft
+# ml2llm finetune --model runs/own_hf --data data/p16 --backend mlx --out runs/lora_mlx
+# ml2llm compare runs/own_hf runs/lora_torch --data data/p16      # Project 17
 # ```
+#
+# `torch` is our `LoRALinear` on our model, `peft` is Hugging Face PEFT, `mlx` is `mlx_lm`'s
+# LoRA layers and training loop fed the same ids as `mlx_lm lora --mask-prompt` would build.
+# Each prints the loss, validation loss and tokens/s as it trains, and writes
+# `finetune_result.json` with the same keys. A folder whose tokenizer names no EOS token needs
+# `--eos-token TOKEN`.
 #
 # First the comparison with the reference library: the adapter we trained, saved in PEFT's
 # format, loads into `peft.PeftModel` on the exported model and gives the same logits.
@@ -554,7 +567,7 @@ res = finetune_peft(hf_dir, WORK / "data", WORK / "lora_peft", r=8, alpha=16, ta
 print(f"PEFT: {res['trainable']['trainable']:,} trainable, val loss {res['val_loss']:.3f}")
 if importlib.util.find_spec("mlx_lm") is not None:
     finetune_mlx(hf_dir, WORK / "data", WORK / "lora_mlx", r=8, alpha=16, target_modules=ALL,
-                 steps=few, batch_size=8, lr=1e-2, max_len=128, timeout=300)
+                 steps=few, batch_size=8, lr=1e-2, max_len=128)
     mlx_to_peft(WORK / "lora_mlx", WORK / "lora_mlx_as_peft")
     from_mlx = copy.deepcopy(base_model)
     load_adapter(from_mlx, WORK / "lora_mlx_as_peft")
