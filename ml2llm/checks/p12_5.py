@@ -1,6 +1,6 @@
 """Checks for Project 12.5 — modern blocks (RMSNorm, RoPE, grouped-query heads, SwiGLU,
-sliding-window mask, RoPE attention, one KV-cached step).
-References: :mod:`ml2llm.transformers.functional`."""
+sliding-window mask, RoPE attention, one KV-cached step; parameters and KV-cache bytes of a
+config). References: :mod:`ml2llm.transformers.functional`, :mod:`ml2llm.models.footprint`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from ml2llm.checks import Case, Check, Mistake, register
+from ml2llm.models.footprint import llama_footprint
 from ml2llm.transformers import functional as ref
 
 
@@ -372,6 +373,115 @@ register(
                 "old cache",
                 lambda q, k, v, kc, vc: (ref.attend_with_cache(q, k, v, kc, vc)[0], kc, vc),
                 "return the UPDATED cache (k_all, v_all), or the next step forgets this token.",
+            ),
+        ],
+    )
+)
+
+
+# ------------------------------------------------------- parameters and KV cache of a config
+def _footprint_cases():
+    smollm2 = {  # SmolLM2-135M-Instruct's config.json (the fields that matter)
+        "vocab_size": 49152,
+        "hidden_size": 576,
+        "intermediate_size": 1536,
+        "num_hidden_layers": 30,
+        "num_attention_heads": 9,
+        "num_key_value_heads": 3,
+        "head_dim": 64,
+        "tie_word_embeddings": True,
+    }
+    mistral = {  # mistralai/Mistral-7B-Instruct-v0.3 (no head_dim key: 4096 / 32 = 128)
+        "vocab_size": 32768,
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_hidden_layers": 32,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+        "tie_word_embeddings": False,
+    }
+    tiny = {  # multi-query attention, untied
+        "vocab_size": 100,
+        "hidden_size": 16,
+        "intermediate_size": 40,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 1,
+        "tie_word_embeddings": False,
+    }
+    return [
+        Case((smollm2, 2048), label="SmolLM2-135M config, seq_len=2048 (bf16)"),
+        Case(
+            (mistral, 32768),
+            label="Mistral-7B-v0.3 config, seq_len=32768 (bf16)",
+            hint="Mistral-7B-v0.3 has 7,248,023,552 parameters.",
+        ),
+        Case((tiny, 10, 4), label="tiny MQA config, seq_len=10, float32 (4 bytes)"),
+    ]
+
+
+def _fp_dims(c):
+    heads = c["num_attention_heads"]
+    return heads, c.get("num_key_value_heads", heads), c["hidden_size"] // heads
+
+
+def _fp_variant(tie=True, kv_heads="kv", kv_factor=2, norms=True, mlp_mats=3, bytes_=True):
+    def wrong(config, seq_len, bytes_per_value=2):
+        c = config
+        heads, kv, hd = _fp_dims(c)
+        kv_h = heads if kv_heads == "q" else kv
+        C, L, V = c["hidden_size"], c["num_hidden_layers"], c["vocab_size"]
+        layer = 2 * C * heads * hd + 2 * C * kv * hd + mlp_mats * C * c["intermediate_size"]
+        layer += 2 * C if norms else 0
+        params = L * layer + V * C + (C if norms else 0)
+        if not (tie and c.get("tie_word_embeddings", False)):
+            params += V * C
+        kv_bytes = kv_factor * L * kv_h * hd * seq_len * (bytes_per_value if bytes_ else 1)
+        return params, kv_bytes
+
+    return wrong
+
+
+register(
+    Check(
+        "p12_5.llama_footprint",
+        reference=llama_footprint,
+        cases=_footprint_cases,
+        rtol=0.0,
+        atol=0.0,
+        hint="params: per layer 2·C·H·d + 2·C·H_kv·d + 3·C·I + 2·C, plus V·C (+ V·C if untied) + C; "
+        "KV bytes: 2 · layers · H_kv · d · seq_len · bytes_per_value.",
+        mistakes=[
+            Mistake(
+                "untied",
+                _fp_variant(tie=False),
+                "with tie_word_embeddings the output layer IS the embedding matrix: count V·C once.",
+            ),
+            Mistake(
+                "query heads in the cache",
+                _fp_variant(kv_heads="q"),
+                "the cache stores keys/values, which have num_key_value_heads heads (GQA), "
+                "not num_attention_heads.",
+            ),
+            Mistake(
+                "keys only",
+                _fp_variant(kv_factor=1),
+                "the cache holds keys AND values: a factor 2.",
+            ),
+            Mistake(
+                "no norms",
+                _fp_variant(norms=False),
+                "count the RMSNorm gains: two per layer (C each) and the final norm.",
+            ),
+            Mistake(
+                "two-matrix MLP",
+                _fp_variant(mlp_mats=2),
+                "SwiGLU has three matrices (gate, up, down), each C × intermediate_size.",
+            ),
+            Mistake(
+                "values not bytes",
+                _fp_variant(bytes_=False),
+                "multiply the number of cached values by bytes_per_value.",
             ),
         ],
     )

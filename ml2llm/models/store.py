@@ -263,6 +263,21 @@ def load_scratch(name_or_path, *, dtype=None, models_dir=None, progress: bool = 
     ``meta`` device, so no second copy of the weights is made). The result equals
     ``ml2llm.transformers.from_hf(load_pretrained(...)[0])``.
     """
+    import transformers
+
+    folder = ensure_model(name_or_path, models_dir=models_dir, progress=progress)
+    model = scratch_model(folder, dtype=dtype)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
+    return model.eval(), tokenizer
+
+
+def scratch_model(folder, dtype=None):
+    """Our :class:`~ml2llm.transformers.Llama` from a Hugging Face folder's config and
+    safetensors (no tokenizer, no conversion: ``folder`` must already be a model folder).
+
+    The safetensors are memory-mapped and assigned to a model built on the ``meta`` device,
+    so in the stored dtype the weights are never copied: pages are read as they are used.
+    """
     import torch
     import transformers
     from safetensors.torch import load_file
@@ -270,7 +285,7 @@ def load_scratch(name_or_path, *, dtype=None, models_dir=None, progress: bool = 
     from ml2llm.transformers import Llama
     from ml2llm.transformers.hf import mistral_config_from_hf
 
-    folder = ensure_model(name_or_path, models_dir=models_dir, progress=progress)
+    folder = _check_folder(Path(folder))
     dtype = torch.float32 if dtype is None else dtype
     hf_config = transformers.AutoConfig.from_pretrained(folder)
     try:
@@ -301,5 +316,4 @@ def load_scratch(name_or_path, *, dtype=None, models_dir=None, progress: bool = 
     model.load_state_dict(state, strict=False, assign=True)
     if config.tie_word_embeddings:
         model.lm_head.weight = model.model.embed_tokens.weight
-    tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
-    return model.eval(), tokenizer
+    return model.eval()

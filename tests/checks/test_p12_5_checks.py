@@ -56,7 +56,39 @@ def attend_with_cache(q_new, k_new, v_new, k_cache, v_cache):
     return F.scaled_dot_product_attention(q_new, k_all, v_all), k_all, v_all
 
 
+def llama_footprint(config, seq_len, bytes_per_value=2):
+    # Hugging Face counts the parameters of the model built on the meta device (no memory)
+    import transformers
+
+    fields = {k: v for k, v in config.items() if k != "head_dim"}
+    with torch.device("meta"):
+        model = transformers.LlamaForCausalLM(transformers.LlamaConfig(**fields))
+    n_params = sum(p.numel() for p in model.parameters())  # tied weights are yielded once
+    heads = config["num_attention_heads"]
+    head_dim = config["hidden_size"] // heads
+    per_token = [2, config["num_hidden_layers"], config.get("num_key_value_heads", heads)]
+    return n_params, math.prod(per_token) * head_dim * seq_len * bytes_per_value
+
+
+def llama_footprint_by_shapes(config, seq_len, bytes_per_value=2):
+    # another correct variant: list every matrix shape, as in model.safetensors
+    C, inter, V = config["hidden_size"], config["intermediate_size"], config["vocab_size"]
+    H, L = config["num_attention_heads"], config["num_hidden_layers"]
+    kv = config.get("num_key_value_heads", H)
+    d = config.get("head_dim", C // H)
+    layer = [(H * d, C), (kv * d, C), (kv * d, C), (C, H * d), (inter, C), (inter, C)]
+    layer += [(C, inter), (C, 1), (C, 1)]
+    shapes = layer * L + [(V, C), (C, 1)]
+    if not config.get("tie_word_embeddings"):
+        shapes.append((V, C))
+    kv_cache = 0
+    for _ in range(L):  # keys and values of every layer, one token at a time
+        kv_cache += seq_len * (kv * d * bytes_per_value) * 2
+    return sum(a * b for a, b in shapes), kv_cache
+
+
 REFERENCES = {
+    "p12_5.llama_footprint": llama_footprint,
     "p12_5.rms_norm": rms_norm,
     "p12_5.apply_rope": apply_rope,
     "p12_5.repeat_kv": repeat_kv,
@@ -152,7 +184,30 @@ def cache_no_scale(q_new, k_new, v_new, k_cache, v_cache):
     return (q_new @ k_all.transpose(-2, -1)).softmax(-1) @ v_all, k_all, v_all
 
 
+def footprint_untied(config, seq_len, bytes_per_value=2):
+    return llama_footprint_by_shapes(
+        {**config, "tie_word_embeddings": False}, seq_len, bytes_per_value
+    )
+
+
+def footprint_query_heads_in_cache(config, seq_len, bytes_per_value=2):
+    kv_as_q = {**config, "num_key_value_heads": config["num_attention_heads"]}
+    return llama_footprint(config, seq_len)[0], llama_footprint(kv_as_q, seq_len, bytes_per_value)[
+        1
+    ]
+
+
+def footprint_keys_only(config, seq_len, bytes_per_value=2):
+    n, kv = llama_footprint(config, seq_len, bytes_per_value)
+    return n, kv // 2
+
+
 MISTAKES = {
+    "p12_5.llama_footprint": [
+        (footprint_untied, "count v·c once"),
+        (footprint_query_heads_in_cache, "num_key_value_heads"),
+        (footprint_keys_only, "factor 2"),
+    ],
     "p12_5.rms_norm": [(rms_layernorm, "layernorm"), (rms_eps_outside, "inside the square root")],
     "p12_5.apply_rope": [(rope_interleaved, "interleaved"), (rope_wrong_freq, "frequencies")],
     "p12_5.repeat_kv": [(repeat_tile, "consecutive"), (repeat_time, "head axis")],
@@ -183,6 +238,16 @@ def test_reference_passes(check_id, fn):
 @parametrize_mistakes(MISTAKES)
 def test_mistake_is_caught_with_hint(check_id, fn, hint):
     assert_catches(check_id, fn, hint)
+
+
+def test_footprint_variants_agree_and_match_a_real_model():
+    from ml2llm.checks.p12_5 import _footprint_cases
+
+    for case in _footprint_cases():
+        assert llama_footprint(*case.args) == llama_footprint_by_shapes(*case.args)
+    mistral = _footprint_cases()[1].args[0]
+    assert llama_footprint(mistral, 32768)[0] == 7_248_023_552
+    assert llama_footprint(mistral, 32768)[1] == 4 * 2**30  # 4 GiB in bf16 at 32k tokens
 
 
 def test_rope_reference_is_a_rotation():

