@@ -16,6 +16,7 @@ import numpy as np
 __all__ = [
     "init_lora",
     "lora_forward",
+    "greedy_exact",
     "lora_param_count",
     "mask_prompt",
     "masked_sft_loss",
@@ -62,3 +63,15 @@ def masked_sft_loss(logits, labels) -> float:
     keep = targets != -100
     picked = np.take_along_axis(logp, np.where(keep, targets, 0)[..., None], -1)[..., 0]
     return float(-(picked[keep]).mean())
+
+
+def greedy_exact(pred_ids, labels):
+    """Per row, 1 where ``pred_ids[b, t] == labels[b, t+1]`` at every ``t`` with a label (not -100).
+
+    ``pred_ids[b, t]`` is the argmax of the logits at position ``t`` when the model is fed the
+    right answer (teacher forcing); then the answer is exactly what greedy decoding generates.
+    """
+    pred = np.asarray(pred_ids)[:, :-1]
+    target = np.asarray(labels)[:, 1:]
+    keep = target != -100
+    return ((pred == target) | ~keep).all(axis=1).astype(int)

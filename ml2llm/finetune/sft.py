@@ -6,6 +6,8 @@
   :func:`pack_examples` concatenates them into full ``block_size`` rows instead (no padding
   waste; an example may then attend to the one before it, the usual packing trade-off).
 - :func:`sft_loss`: next-token cross-entropy where ``labels != -100`` — the completion only.
+  :class:`SFTTrainer` computes the same loss with the LM head at those positions only
+  (:func:`ml2llm.finetune.loss.supervised_loss`).
 - :class:`SFTTrainer`: AdamW on the parameters that require grad (LoRA or full fine-tuning),
   eval loss and exact-match **task accuracy** (greedy decoding of held-out prompts by the one
   :func:`~ml2llm.transformers.generation.generate`), checkpoints and resume. It reuses the
@@ -30,6 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from ml2llm.finetune.data import ChatTemplate, encode_example
+from ml2llm.finetune.loss import find_head, supervised_loss
 from ml2llm.training.checkpoint import CheckpointError, restore_run, save_run
 from ml2llm.training.optim import apply_gradients, build_optimizer, cosine_lr, set_lr
 from ml2llm.transformers.generation import causal_logits, generate
@@ -257,6 +260,11 @@ class SFTTrainer:
         self.history: list[dict] = []
         self.generator = torch.Generator().manual_seed(self.config.seed)
         self.device = next(model.parameters()).device
+        try:  # ml2llm.finetune.loss needs a module named lm_head (ours, HF and PEFT have one)
+            find_head(model)
+            self._head_only_supervised = True
+        except ValueError:
+            self._head_only_supervised = False
 
     def _encode(self, r, truncate: bool = True):
         ids, labels = encode_example(
@@ -278,6 +286,9 @@ class SFTTrainer:
 
     def _loss(self, examples):
         x, y, m = self._batch(examples)
+        if self._head_only_supervised and bool((y[:, 1:] != -100).any()):
+            # the LM head at supervised positions only: the same loss, far fewer logits
+            return supervised_loss(self.model, x, y, m)
         return sft_loss(causal_logits(self.model, x, m), y)
 
     @torch.no_grad()
