@@ -4,12 +4,13 @@ QUICK   ?= 1
 ID      ?= all
 PYTEST_ARGS ?= -n auto --dist loadgroup --durations=20
 
-.PHONY: setup run test lint notebooks docs clean help
+.PHONY: setup run test test-fast lint notebooks docs clean help
 
 help:
 	@echo "make setup      create .venv and install everything (idempotent)"
 	@echo "make run        execute every ready project (quick mode) and write reports/index.html"
 	@echo "make test       lint + the whole test suite (library, checks, notebooks, CLI)"
+	@echo "make test-fast  the suite without the slow and notebook-executing tests (-m 'not slow and not notebook')"
 	@echo "make lint       ruff"
 	@echo "make notebooks  regenerate learner notebooks from their sources"
 	@echo "make docs       run changed notebooks (quick), then build the course site into site/ (strict: broken links fail)"
@@ -27,6 +28,10 @@ lint: setup
 test: setup lint
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 ML2LLM_EXECUTED_DIR=$(CURDIR)/reports/notebooks HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MLX_DISABLE_COMPILE=1 MPLBACKEND=Agg \
 		$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-fast: setup
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MLX_DISABLE_COMPILE=1 MPLBACKEND=Agg \
+		$(PY) -m pytest -q -m "not slow and not notebook" $(PYTEST_ARGS)
 
 docs: setup
 	@echo "make docs: first executes (quick mode, with progress) each notebook whose source changed since its copy in reports/notebooks/ was made, reusing the rest; then builds site/"

@@ -49,3 +49,36 @@ def smollm2_dir():
         if os.environ.get("CI", "").lower() in ("1", "true"):
             pytest.fail(f"the real LLM is unavailable in CI: {exc}")
         pytest.skip(f"the real LLM is unavailable: {exc}")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (``CI=true``) a test skipped because a reference package is missing fails.
+
+    Locally a missing optional package (``mlx_lm``, ``gensim`` …) skips its parity tests; in
+    CI every reference is installed, so ``pytest.importorskip``'s "could not import" skip
+    would silently hide a broken environment. It is reported as a failure instead.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and _in_ci() and call.excinfo is not None:
+        reason = str(getattr(call.excinfo.value, "msg", call.excinfo.value))
+        if reason.startswith("could not import"):
+            report.outcome = "failed"
+            report.longrepr = f"a reference package is missing in CI: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """The same for a module-level ``pytest.importorskip`` (a skipped collection)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and _in_ci():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if "could not import" in reason:
+            report.outcome = "failed"
+            report.longrepr = f"a reference package is missing in CI: {reason}"
