@@ -14,7 +14,8 @@ change at a time (a "mutant"), the way learners slip:
 
 When the reference is a thin wrapper (a lambda or function in ``ml2llm.checks`` that adapts
 a library call, or a library function of at most two statements), the ``ml2llm`` functions
-it calls are mutated too, two calls deep at most. Each mutant
+it calls are mutated too, two calls deep at most, and so are the methods of the ``ml2llm``
+classes it instantiates (through a subclass that overrides the mutated method). Each mutant
 runs through the check under a short deadline (:func:`ml2llm.checks.core.run_check`). A
 mutant the check passes is compared with the reference on 20 fresh random inputs made by
 perturbing the check's own cases (:func:`fresh_cases`; a check may supply its own
@@ -171,6 +172,23 @@ def _is_library_function(obj) -> bool:
     )
 
 
+def _is_library_class(obj) -> bool:
+    mod = getattr(obj, "__module__", "") or ""
+    return (
+        inspect.isclass(obj) and mod.startswith("ml2llm.") and not mod.startswith("ml2llm.checks")
+    )
+
+
+def _methods(cls) -> Iterator[tuple[str, Callable]]:
+    """Methods a subclass can override with a mutant (no zero-argument ``super()``)."""
+    for name, meth in vars(cls).items():
+        if not inspect.isfunction(meth) or "__class__" in meth.__code__.co_freevars:
+            continue
+        if name.startswith("__") and name not in ("__init__", "__call__"):
+            continue
+        yield name, meth
+
+
 def _callees(fn, tree) -> list[tuple[str, str | None, Callable]]:
     """Library functions a checks-module wrapper calls: (global name, attribute, function)."""
     g, out, seen = fn.__globals__, [], set()
@@ -186,7 +204,11 @@ def _callees(fn, tree) -> list[tuple[str, str | None, Callable]]:
             obj, key = g.get(f.id), (f.id, None)
         else:
             continue
-        if obj is not None and _is_library_function(obj) and key not in seen:
+        if (
+            obj is not None
+            and key not in seen
+            and (_is_library_function(obj) or _is_library_class(obj))
+        ):
             seen.add(key)
             out.append((key[0], key[1], obj))
     return out
@@ -213,7 +235,8 @@ def _compile(fn, tree: ast.FunctionDef, g: dict | None = None) -> Callable:
     ns = dict(g)
     exec(code, ns)
     new = ns[tree.name]
-    ns[fn.__name__] = new  # a recursive function calls its mutant
+    if fn.__qualname__ == fn.__name__:
+        ns[fn.__name__] = new  # a recursive function calls its mutant
     return new
 
 
@@ -463,6 +486,19 @@ def _all_targets(fn, make, depth=0) -> Iterator[Mutant]:
     yield from _target_mutants(fn, tree, make)
     if depth < 2 and _is_thin(fn, tree):
         for name, attr, callee in _callees(fn, tree):
+            if inspect.isclass(callee):  # mutate its methods through a subclass
+                for mname, meth in _methods(callee):
+                    mtree = _function_ast(meth)
+                    if mtree is None:
+                        continue
+                    yield from _target_mutants(
+                        meth,
+                        mtree,
+                        lambda m, n=name, a=attr, c=callee, k=mname: make(
+                            _rebind(fn, n, a, type(c.__name__, (c,), {k: m}))
+                        ),
+                    )
+                continue
             yield from _all_targets(
                 callee, lambda m, n=name, a=attr: make(_rebind(fn, n, a, m)), depth + 1
             )

@@ -55,6 +55,10 @@ def _cm_cases():
             hint="every label in `labels` gets a row and a column, even if it never occurs.",
         ),
         Case((yt, yp, np.arange(4)), label="40 random labels in 0..3"),
+        Case(
+            (np.array([2, 0, 1, 2]), np.array([2, 1, 1, 0]), np.array([2, 0, 1])),
+            hint="rows and columns follow the order of `labels` as given, even when unsorted.",
+        ),
     ]
 
 
@@ -112,6 +116,10 @@ def _prf_cases():
         ),
         Case((a, b, "macro"), label="30 random labels, average='macro'"),
         Case((a, b, "weighted"), label="30 random labels, average='weighted'"),
+        Case(
+            (np.array([0, 0, 1, 1]), np.array([0, 2, 1, 1]), "macro"),
+            hint="a class predicted but never true has recall 0/0: count it as 0 (zero_division=0).",
+        ),
     ]
 
 
@@ -192,6 +200,14 @@ def _roc_cases():
         Case(
             (np.array([0, 0, 1, 0, 0]), np.array([0.2, 0.7, 0.5, 0.1, 0.9])),
             hint="one positive is enough: TPR = TP / P with P = 1.",
+        ),
+        Case(
+            (np.array([1, 1, 0]), np.array([0.9, 0.8, 0.1])),
+            hint="a perfect ranking: the curve goes up to (0, 1) first, then right to (1, 1).",
+        ),
+        Case(
+            (np.array([0, 0, 1]), np.array([0.9, 0.8, 0.1])),
+            hint="the worst ranking: the positive enters only at the last threshold.",
         ),
     ]
 
@@ -300,6 +316,14 @@ def _ap_cases():
             hint="tied scores enter together.",
         ),
         Case((y, rng.random(30)), label="30 random scores"),
+        Case(
+            (np.array([0, 1, 0, 0, 0]), np.array([0.3, 0.6, 0.8, 0.1, 0.2])),
+            hint="one positive: AP is the precision at the rank where it is found.",
+        ),
+        Case(
+            (np.array([0, 0, 1]), np.array([0.9, 0.8, 0.1])),
+            hint="the positive is ranked last: AP = 1/3, the precision at that rank.",
+        ),
     ]
 
 

@@ -178,6 +178,14 @@ def _thr_cases():
         ),
         Case((y, s, 1.0), label="80 samples, 10 % positives, scores with ties"),
         Case((y, s, 0.5), label="same data, beta=0.5"),
+        Case(
+            (np.array([0, 1, 0, 0]), np.array([0.9, 0.6, 0.4, 0.2]), 1.0),
+            hint="one positive is enough to define F_β.",
+        ),
+        Case(
+            (np.array([1, 0, 0, 1, 1]), np.array([0.9, 0.7, 0.6, 0.5, 0.1]), 2.0),
+            hint="FN at threshold t counts the positives scored below t: P − TP(t).",
+        ),
     ]
 
 

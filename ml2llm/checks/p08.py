@@ -137,6 +137,10 @@ def _strat_cases():
         ),
         Case((np.array([0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0]), 3)),
         Case((y_big, 5), label="y: 40 labels in 3 classes (60/30/10 %), n_splits=5"),
+        Case(
+            (np.array([1, 0, 1, 0, 1, 0]), 3),
+            hint="every class has exactly n_splits members: that is enough, one per fold.",
+        ),
     ]
 
 
@@ -360,9 +364,7 @@ def _sel_index(make_model, values, X, y, folds):
 def _compare_selection(expected, got):
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         raise Mismatch("expected a tuple (best_value, mean_scores)")
-    assert_close(
-        np.asarray(expected[1]), np.asarray(got[1]), rtol=1e-9, path="mean_scores"
-    )
+    assert_close(np.asarray(expected[1]), np.asarray(got[1]), rtol=1e-9, path="mean_scores")
     if got[0] != expected[0]:
         raise Mismatch(f"expected best value {expected[0]!r}, got {got[0]!r}")
 

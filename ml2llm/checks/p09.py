@@ -251,6 +251,16 @@ def _smo_cases():
             hint="same label: L = max(0, αᵢ + αⱼ − C), H = min(C, αᵢ + αⱼ).",
         ),
         Case(
+            (alpha, y, K, 0.6, 4, 0, -errors),
+            label="pair (4, 0), same label, C=0.6: α₀ may not fall below α₄ + α₀ − C = 0.2",
+            hint="same label: L = max(0, αᵢ + αⱼ − C), H = min(C, αᵢ + αⱼ).",
+        ),
+        Case(
+            (alpha, y, K, 0.65, 0, 2, -errors),
+            label="pair (0, 2), same label, C=0.65, α₂ = 0: the step must stop at 0",
+            hint="same label: L = max(0, αᵢ + αⱼ − C), H = min(C, αᵢ + αⱼ).",
+        ),
+        Case(
             (alpha, y, K, 0.65, 4, 0, errors),
             label="pair (4, 0), same label, C=0.65",
             hint="same label: L = max(0, αᵢ + αⱼ − C), H = min(C, αᵢ + αⱼ).",

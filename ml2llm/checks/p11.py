@@ -283,6 +283,12 @@ def _boot_cases():
             label="20 test labels, n_boot=200, seed=3",
         ),
         Case(
+            (np.r_[y, y, y, y, y], np.r_[pred, pred, pred, pred, y]),
+            {"n_boot": 1000, "seed": 7},
+            label="400 test labels (many distinct resampled accuracies), n_boot=1000, seed=7",
+            hint="the bounds are the 2.5th and 97.5th percentiles: np.percentile(accs, [2.5, 97.5]).",
+        ),
+        Case(
             (["a", "b", "a", "b"], ["a", "b", "b", "b"]),
             {"n_boot": 100, "seed": 1},
             label="string labels, 3 of 4 correct",

@@ -316,6 +316,11 @@ def _adamw_cases():
             dict(lr=3e-4, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.5),
             label="random (3, 2) param at step 100, betas=(0.9, 0.95), weight_decay=0.5",
         ),
+        Case(
+            (np.array([1.0, 1.0]), np.array([1e-8, 3e-9]), np.zeros(2), np.zeros(2), 1),
+            kw,
+            hint="tiny gradients: √v̂ is about eps, so eps is added to √v̂ in the denominator.",
+        ),
     ]
 
 

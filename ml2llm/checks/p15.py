@@ -153,6 +153,7 @@ def _ind_cases():
             (_causal_attn(rng, 3, 11, 2.0), 4), label="attn: (3, 11, 11), period=4 (T > 2*period)"
         ),
         Case((_causal_attn(rng, 2, 6)[None].repeat(2, 0), 3), label="attn: (2, 2, 6, 6), period=3"),
+        Case((_causal_attn(rng, 2, 4), 1), label="attn: (2, 4, 4), period=1 (the shortest repeat)"),
     ]
 
 
@@ -200,6 +201,10 @@ def _ent_cases():
         Case(
             (np.array([[1000.0, 0.0, 0.0], [5.0, 5.0, -1000.0]]),),
             hint="subtract the max before exp, and treat 0 * log 0 as 0.",
+        ),
+        Case(
+            (np.array([1000.0, 999.0, 998.0]),),
+            hint="large but close logits: subtract the max before exp (exp(1000) overflows).",
         ),
     ]
 

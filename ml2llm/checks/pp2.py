@@ -226,6 +226,8 @@ def _psi_cases():
         Case(
             (rng.exponential(size=500), rng.exponential(1.3, size=500), 4), label="skewed, 4 bins"
         ),
+        Case((ref_sample, rng.normal(0.3, 1.2, size=500), 3), label="3 bins (terciles)"),
+        Case((ref_sample, rng.normal(-0.3, 1.0, size=500), 2), label="2 bins (the median)"),
     ]
 
 

@@ -437,6 +437,10 @@ def _dp_agg_cases():
             (np.array([[0.0, 0.0], [1.0, 0.0]]), 1.0, 0.5, np.array([1.0, -1.0])),
             hint="a zero gradient stays zero (no division by 0).",
         ),
+        Case(
+            (np.array([[0.2, 0.1], [0.0, 0.3], [3.0, 4.0]]), 0.5, 0.0, np.zeros(2)),
+            hint="C=0.5: gradients with norm below C are kept as they are; only the third is scaled.",
+        ),
     ]
 
 
