@@ -27,9 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ml2llm.data.shakespeare import load_corpus  # noqa: E402
-from ml2llm.nlp import BPETokenizer  # noqa: E402
-from ml2llm.nlp.bpe import _fast_merges  # noqa: E402
+from ml2llm.data.shakespeare import load_corpus
+from ml2llm.nlp import BPETokenizer
+from ml2llm.nlp.bpe import _fast_merges
 
 
 def naive_train(word_counts: dict, num_merges: int) -> list[tuple[int, int]]:

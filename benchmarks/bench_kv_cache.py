@@ -28,10 +28,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import torch  # noqa: E402
-import transformers  # noqa: E402
+import torch
+import transformers
 
-from ml2llm.transformers.hf import mistral_from_hf  # noqa: E402
+from ml2llm.transformers.hf import mistral_from_hf
 
 
 def _median_time(fn, repeats: int):

@@ -27,16 +27,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from sklearn import linear_model as sklm  # noqa: E402
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+import numpy as np
+from sklearn import linear_model as sklm
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
-from ml2llm.classical.linear_regression import LinearRegressionNormalEq  # noqa: E402
-from ml2llm.classical.logistic_regression import LogisticRegression  # noqa: E402
-from ml2llm.classical.regularization import ElasticNet, Lasso, Ridge  # noqa: E402
-from ml2llm.classical.softmax_regression import SoftmaxRegression  # noqa: E402
+from ml2llm.classical.linear_regression import LinearRegressionNormalEq
+from ml2llm.classical.logistic_regression import LogisticRegression
+from ml2llm.classical.regularization import ElasticNet, Lasso, Ridge
+from ml2llm.classical.softmax_regression import SoftmaxRegression
 
 
 def median_time(make, X, y, repeats):

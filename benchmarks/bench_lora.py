@@ -34,12 +34,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import torch  # noqa: E402
-import transformers  # noqa: E402
+import torch
+import transformers
 
-from ml2llm.finetune.lora import apply_lora  # noqa: E402
-from ml2llm.finetune.sft import causal_logits, sft_loss  # noqa: E402
-from ml2llm.transformers.hf import mistral_from_hf  # noqa: E402
+from ml2llm.finetune.lora import apply_lora
+from ml2llm.finetune.sft import causal_logits, sft_loss
+from ml2llm.transformers.hf import mistral_from_hf
 
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"]
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import sklearn.metrics as skm  # noqa: E402
+import numpy as np
+import sklearn.metrics as skm
 
-from ml2llm.classical import imbalance as imb  # noqa: E402
-from ml2llm.metrics import classification as cm  # noqa: E402
+from ml2llm.classical import imbalance as imb
+from ml2llm.metrics import classification as cm
 
 
 def median_time(fn, repeats):

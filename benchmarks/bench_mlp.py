@@ -25,13 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
+import numpy as np
+import torch
+from threadpoolctl import threadpool_info, threadpool_limits
 
-from ml2llm.neural.losses import SoftmaxCrossEntropy  # noqa: E402
-from ml2llm.neural.model import make_mlp  # noqa: E402
-from ml2llm.neural.optim import SGD  # noqa: E402
+from ml2llm.neural.losses import SoftmaxCrossEntropy
+from ml2llm.neural.model import make_mlp
+from ml2llm.neural.optim import SGD
 
 SIZES = [784, 256, 256, 10]
 

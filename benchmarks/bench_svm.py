@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from sklearn.datasets import load_breast_cancer, make_moons  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.svm import SVC, LinearSVC  # noqa: E402
+import numpy as np
+from sklearn.datasets import load_breast_cancer, make_moons
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, LinearSVC
 
-from ml2llm.classical.svm import KernelSVM, LinearSVM  # noqa: E402
+from ml2llm.classical.svm import KernelSVM, LinearSVM
 
 
 def median_time(make, X, y, repeats):

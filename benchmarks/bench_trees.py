@@ -19,21 +19,21 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sklearn import ensemble as ske  # noqa: E402
-from sklearn import tree as skt  # noqa: E402
-from sklearn.datasets import load_breast_cancer, load_digits  # noqa: E402
+from sklearn import ensemble as ske
+from sklearn import tree as skt
+from sklearn.datasets import load_breast_cancer, load_digits
 
-from ml2llm.classical.boosting import GradientBoostingClassifier  # noqa: E402
-from ml2llm.classical.forest import RandomForestClassifier  # noqa: E402
-from ml2llm.classical.tree import DecisionTreeClassifier  # noqa: E402
+from ml2llm.classical.boosting import GradientBoostingClassifier
+from ml2llm.classical.forest import RandomForestClassifier
+from ml2llm.classical.tree import DecisionTreeClassifier
 
 
 def median_time(make, X, y, repeats):

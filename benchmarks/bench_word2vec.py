@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from ml2llm.data.shakespeare import load_corpus  # noqa: E402
-from ml2llm.nlp.word2vec import SkipGramNS, tokenize_lines  # noqa: E402
+from ml2llm.data.shakespeare import load_corpus
+from ml2llm.nlp.word2vec import SkipGramNS, tokenize_lines
 
 WORDS = [
     "king",

@@ -49,7 +49,7 @@ def test_todo_and_missing_return():
     assert run_check(DOUBLE, todo).status == "todo"
 
     def no_return(x):
-        2 * x  # noqa: B018
+        2 * x
 
     assert "forget to `return`" in run_check(DOUBLE, no_return).message
 

@@ -187,7 +187,7 @@ def _sgns_cases():
 
 def _sgns_variant(neg_sign=-1.0, pos_grad_minus_one=True, neg_in_dv=True):
     def wrong(v, u_pos, u_neg):
-        sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+        sig = lambda x: 1 / (1 + np.exp(-x))
         s_pos = np.sum(u_pos * v, -1)
         s_neg = np.einsum("pkd,pd->pk", u_neg, v)
         loss = -np.sum(np.log(sig(s_pos))) - np.sum(np.log(sig(neg_sign * s_neg)))

@@ -87,7 +87,7 @@ class RNN(Module):
         if torch_rnn.num_layers != 1 or torch_rnn.bidirectional or torch_rnn.nonlinearity != "tanh":
             raise ValueError("torch_rnn must be a single-layer, unidirectional tanh nn.RNN")
         new = cls(torch_rnn.input_size, torch_rnn.hidden_size)
-        get = lambda name: getattr(torch_rnn, name).detach().cpu().double().numpy()  # noqa: E731
+        get = lambda name: getattr(torch_rnn, name).detach().cpu().double().numpy()
         new.W_xh.data = get("weight_ih_l0").T.copy()
         new.W_hh.data = get("weight_hh_l0").T.copy()
         new.b.data = (
@@ -159,7 +159,7 @@ class LSTM(Module):
     @classmethod
     def from_torch(cls, m):
         new = cls(m.input_size, m.hidden_size)
-        get = lambda name: getattr(m, name).detach().cpu().double().numpy()  # noqa: E731
+        get = lambda name: getattr(m, name).detach().cpu().double().numpy()
         new.W_x.data, new.W_h.data = get("weight_ih_l0").T.copy(), get("weight_hh_l0").T.copy()
         new.b.data = get("bias_ih_l0") + get("bias_hh_l0")
         return new
@@ -205,7 +205,7 @@ class GRU(Module):
     @classmethod
     def from_torch(cls, m):
         new = cls(m.input_size, m.hidden_size)
-        get = lambda name: getattr(m, name).detach().cpu().double().numpy()  # noqa: E731
+        get = lambda name: getattr(m, name).detach().cpu().double().numpy()
         new.W_x.data, new.W_h.data = get("weight_ih_l0").T.copy(), get("weight_hh_l0").T.copy()
         new.b_x.data, new.b_h.data = get("bias_ih_l0"), get("bias_hh_l0")
         return new

@@ -90,7 +90,7 @@ def pairs_with_self(ids, window_sizes):
 def sgns_positive_negatives(v, u_pos, u_neg):
     s = np.einsum("pd,pd->p", v, u_pos)
     t = np.einsum("pd,pkd->pk", v, u_neg)
-    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    sig = lambda x: 1 / (1 + np.exp(-x))
     loss = -np.log(sig(s)).sum() - np.log(sig(t)).sum()
     a, b = sig(s) - 1, sig(t) - 1
     dv = a[:, None] * u_pos + (b[..., None] * u_neg).sum(1)

@@ -91,7 +91,7 @@ def test_write_and_load_both_formats(splits, tmp_path):
 
 
 def test_prompt_masking_by_hand():
-    enc = lambda s: [ord(c) for c in s]  # noqa: E731
+    enc = lambda s: [ord(c) for c in s]
     ids, labels = encode_example(enc, "hi", "yo", eos_id=0, template=ChatTemplate("Q:", "|A:"))
     assert ids == enc("Q:hi|A:yo") + [0]
     assert labels == [-100] * len("Q:hi|A:") + enc("yo") + [0]

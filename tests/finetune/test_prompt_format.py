@@ -226,7 +226,7 @@ def test_eos_token_must_exist_or_be_named(folders, tmp_path, capsys):
 
 
 def test_encode_example_appends_eos_once():
-    enc = lambda s: [ord(c) for c in s]  # noqa: E731
+    enc = lambda s: [ord(c) for c in s]
 
     class Tpl:  # a chat template whose answer already ends with EOS (chr(1))
         writes_eos = True

@@ -360,7 +360,7 @@ for name, make_opt in opt_makers.items():
                        batch_size=64, random_state=1)
     opt_hist[name], opt_acc[name] = h["loss"], accuracy(m, X_sp, y_sp)
     print(f"{name:24s} final loss {np.mean(h['loss'][-7:]):.3f}  accuracy {opt_acc[name]:.3f}")
-smooth = lambda a, k=7: np.convolve(a, np.ones(k) / k, mode="valid")  # noqa: E731
+smooth = lambda a, k=7: np.convolve(a, np.ones(k) / k, mode="valid")
 plot_loss_curves({k: smooth(v) for k, v in opt_hist.items()}, xlabel="mini-batch step",
                  title="Same weights, same batches, three optimizers")
 plt.show()

@@ -312,7 +312,7 @@ text = corpus[: 200_000 if QUICK else 2_000_000]
 chars = sorted(set(text))
 stoi = {c: i for i, c in enumerate(chars)}
 ids = np.array([stoi[c] for c in text])
-decode = lambda seq: "".join(chars[i] for i in seq)  # noqa: E731
+decode = lambda seq: "".join(chars[i] for i in seq)
 print(f"corpus: {len(corpus):,} characters; training on {len(text):,}; vocabulary {len(chars)}")
 
 n_steps = 300 if QUICK else 6000

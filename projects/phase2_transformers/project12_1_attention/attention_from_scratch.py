@@ -226,7 +226,7 @@ def numerical_grad(f, x, h=1e-6):
 q, k, v = rng.normal(size=(3, 2, 5, 4))
 C = rng.normal(size=(2, 5, 4))
 mask = causal_mask(5)
-loss = lambda: float(np.sum(scaled_dot_product_attention(q, k, v, mask=mask)[0] * C))  # noqa: E731
+loss = lambda: float(np.sum(scaled_dot_product_attention(q, k, v, mask=mask)[0] * C))
 _, P = scaled_dot_product_attention(q, k, v, mask=mask)
 for name, x, g in zip("qkv", (q, k, v), attention_backward(C, q, k, v, P)):
     rel = np.abs(g - numerical_grad(loss, x)).max() / np.abs(g).max()
@@ -397,7 +397,7 @@ for d in DISTANCES:
     with torch.no_grad():
         acc["rnn"].append(float((rnn(torch.from_numpy(Xe)).argmax(1).numpy() == ye).mean()))
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-smooth = lambda h: np.convolve(h, np.ones(20) / 20, mode="valid")  # noqa: E731
+smooth = lambda h: np.convolve(h, np.ones(20) / 20, mode="valid")
 for name in hist:
     axes[0].plot(smooth(hist[name]), label=name)
 axes[0].set(xlabel="step", ylabel="cross-entropy (smoothed)", title="Training loss")

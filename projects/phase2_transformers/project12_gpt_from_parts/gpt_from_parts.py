@@ -73,8 +73,8 @@ text = text[: pick(2_000_000, 300_000)]
 chars = sorted(set(text))
 stoi = {c: i for i, c in enumerate(chars)}
 itos = {i: c for c, i in stoi.items()}
-encode = lambda s: [stoi[c] for c in s]  # noqa: E731
-decode = lambda ids: "".join(itos[int(i)] for i in ids)  # noqa: E731
+encode = lambda s: [stoi[c] for c in s]
+decode = lambda ids: "".join(itos[int(i)] for i in ids)
 data = torch.tensor(encode(text), dtype=torch.long)
 n_val = len(data) // 10
 train_data, val_data = data[:-n_val], data[-n_val:]

@@ -144,7 +144,7 @@ check("p16.merge_lora_weight", merge_lora_weight)
 
 # %%
 layer = torch.nn.Linear(64, 32)
-from ml2llm.finetune.lora import LoRALinear  # noqa: E402
+from ml2llm.finetune.lora import LoRALinear
 
 lora = LoRALinear(copy.deepcopy(layer), r=4, alpha=8)
 x = torch.randn(5, 64)
@@ -535,8 +535,8 @@ print(f"LoRA r=8: val loss {lora_r8[0]:.3f}, trainable {lora_r8[1]:,}, {lora_r8[
 # format, loads into `peft.PeftModel` on the exported model and gives the same logits.
 
 # %%
-from peft import PeftModel  # noqa: E402
-from transformers import AutoModelForCausalLM  # noqa: E402
+from peft import PeftModel
+from transformers import AutoModelForCausalLM
 
 hf_dir = export_with_template(base_model, tok, WORK / "own_hf", template)
 save_adapter(tuned, WORK / "lora_torch", base_model_name_or_path=str(hf_dir))
@@ -557,9 +557,9 @@ assert diff < 1e-5  # float32, same weights, different op order
 # translates both ways, and the converted adapter gives our model the same logits as MLX.
 
 # %%
-from ml2llm.finetune.backends import finetune_peft  # noqa: E402
-from ml2llm.finetune.convert import mlx_to_peft  # noqa: E402
-from ml2llm.finetune.lora import load_adapter  # noqa: E402
+from ml2llm.finetune.backends import finetune_peft
+from ml2llm.finetune.convert import mlx_to_peft
+from ml2llm.finetune.lora import load_adapter
 
 few = pick(full=200, quick=10)
 res = finetune_peft(hf_dir, WORK / "data", WORK / "lora_peft", r=8, alpha=16, target_modules=ALL,
