@@ -34,3 +34,11 @@ def test_bench_pretrain_quick_trainer_equals_the_nanogpt_style_loop(capsys, monk
     ours = float(line.split("trainer ")[1].split(",")[0])
     ref = float(line.split("loop ")[1].split(" ")[0])
     assert math.isclose(ours, ref, abs_tol=1e-3)
+
+
+@pytest.mark.slow
+def test_bench_real_llm_quick_reports_each_measurement(smollm2_dir, capsys):
+    ratios = _load("bench_real_llm").main(["--quick", "--models-dir", str(smollm2_dir.parent)])
+    assert {"forward", "generate", "memory_ours", "memory_hf", "get_warm_s"} <= set(ratios)
+    assert all(math.isfinite(r) and r > 0 for r in ratios.values())
+    assert "tokens identical" in capsys.readouterr().out
