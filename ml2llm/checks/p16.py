@@ -462,3 +462,79 @@ register(
         ],
     )
 )
+
+
+# ------------------------------------------------- 16.8 greedy exact match, teacher-forced
+def _exact_cases():
+    g = _rng(80)
+    lab = np.array(
+        [[-100, -100, 5, 6, 2], [-100, -100, 7, 2, -100], [-100, 3, 4, 8, 2], [-100, -100, 4, 4, 4]]
+    )
+    pred = np.array([[1, 5, 6, 2, 9], [4, 7, 9, 0, 0], [3, 3, 4, 0, 2], [0, 4, 4, 4, 4]])
+    # row 0 right; row 1 right then wrong; row 2 right except the last answer token; row 3
+    # right, and right unshifted too (a repeated token)
+    big_lab = np.full((6, 12), -100)
+    big_pred = g.integers(0, 50, size=(6, 12))
+    for b in range(6):
+        start = int(g.integers(2, 8))
+        answer = g.integers(0, 50, size=12 - start)
+        big_lab[b, start:] = answer
+        big_pred[b, start - 1 : 11] = answer
+        if b % 2:
+            big_pred[b, 10] = (answer[-1] + 1) % 50  # the last answer token is wrong
+    return [
+        Case((pred, lab)),
+        Case((big_pred, big_lab), hint="rows of different prompt lengths: each row on its own."),
+    ]
+
+
+def _exact_unshifted(pred, labels):
+    keep = labels != -100
+    return ((pred == labels) | ~keep).all(1).astype(int)
+
+
+def _exact_any(pred, labels):
+    t = labels[:, 1:]
+    return ((pred[:, :-1] == t) & (t != -100)).any(1).astype(int)
+
+
+def _exact_fraction(pred, labels):
+    t = labels[:, 1:]
+    keep = t != -100
+    return ((pred[:, :-1] == t) & keep).sum(1) / keep.sum(1)
+
+
+def _exact_masked_too(pred, labels):
+    return (pred[:, :-1] == labels[:, 1:]).all(1).astype(int)
+
+
+register(
+    Check(
+        "p16.greedy_exact",
+        reference=ref.greedy_exact,
+        cases=_exact_cases,
+        hint="row b is right when pred[b, t] == labels[b, t+1] at every t whose label is not -100.",
+        mistakes=[
+            Mistake(
+                "not shifted",
+                _exact_unshifted,
+                "shift by one: the prediction at position t is for the token at t + 1 (labels[:, 1:]).",
+            ),
+            Mistake(
+                "any token right",
+                _exact_any,
+                "greedy decoding returns the whole answer only if *every* answer token is the argmax: use all, not any.",
+            ),
+            Mistake(
+                "fraction of tokens",
+                _exact_fraction,
+                "return 0 or 1 per row (the whole answer right or not), not the fraction of right tokens.",
+            ),
+            Mistake(
+                "prompt positions compared",
+                _exact_masked_too,
+                "skip the positions whose label is -100 (the prompt and padding): only answer tokens count.",
+            ),
+        ],
+    )
+)

@@ -61,6 +61,13 @@ def masked_sft_loss(logits, labels):
     return total / n
 
 
+def greedy_exact(pred_ids, labels):
+    out = []
+    for p, y in zip(pred_ids, labels):
+        out.append(all(p[t] == y[t + 1] for t in range(len(y) - 1) if y[t + 1] != -100))
+    return out  # a list of bools is fine
+
+
 REFERENCES = {
     "p16.init_lora": init_lora,
     "p16.lora_forward": lora_forward,
@@ -68,6 +75,7 @@ REFERENCES = {
     "p16.lora_param_count": lora_param_count,
     "p16.mask_prompt": mask_prompt,
     "p16.masked_sft_loss": masked_sft_loss,
+    "p16.greedy_exact": greedy_exact,
 }
 
 
@@ -169,6 +177,11 @@ MISTAKES = {
         (mask_nothing, "mask the prompt"),
         (mask_off_by_one, "off by one"),
         (mask_no_eos, "append eos_id"),
+    ],
+    "p16.greedy_exact": [
+        (lambda p, y: ((p == y) | (y == -100)).all(1), "shift by one"),
+        (lambda p, y: ((p[:, :-1] == y[:, 1:]) & (y[:, 1:] != -100)).any(1), "use all, not any"),
+        (lambda p, y: (p[:, :-1] == y[:, 1:]).all(1), "skip the positions whose label is -100"),
     ],
     "p16.masked_sft_loss": [
         (loss_unshifted, "shift by one"),
