@@ -8,7 +8,7 @@ Heavy dependencies (torch, transformers, mlx) are imported lazily by the modules
 them, so Phase 1 works with NumPy, SciPy, scikit-learn and matplotlib alone.
 """
 
-from ml2llm.config import is_quick
+from ml2llm.quickmode import is_quick
 
 __version__ = "0.1.0"
 

@@ -36,7 +36,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ml2llm import check, is_quick
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.classical import calibration as calib
 from ml2llm.metrics import classification as metrics
 from utils.device import ensure_seed

@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from ml2llm import check, is_quick
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.data.sequence_tasks import make_recall_task, recall_special_tokens, recall_vocab
 from ml2llm.nlp import attention as reference
 from ml2llm.nlp.attention import (

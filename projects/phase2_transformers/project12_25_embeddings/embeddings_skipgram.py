@@ -39,7 +39,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ml2llm import check, is_quick
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.data.shakespeare import load_corpus
 from ml2llm.nlp.word2vec import SkipGramNS, keep_probability, negative_distribution, tokenize_lines
 from utils.device import ensure_seed

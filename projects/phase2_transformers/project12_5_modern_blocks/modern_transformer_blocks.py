@@ -51,7 +51,7 @@ import torch
 import torch.nn.functional as F
 
 from ml2llm import check, is_quick
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.data.shakespeare import load_corpus
 from ml2llm.transformers import GPT, GPTConfig, Mistral, MistralConfig, export_hf
 from ml2llm.transformers import functional as ref

@@ -47,7 +47,7 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything below is offline
 
 from ml2llm import check, is_quick
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.data.shakespeare import load_corpus
 from ml2llm.nlp import BPETokenizer, CharTokenizer
 from ml2llm.nlp import bpe as reference

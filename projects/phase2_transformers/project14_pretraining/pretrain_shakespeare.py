@@ -42,7 +42,7 @@ import numpy as np
 import torch
 
 from ml2llm import check, is_quick
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.data.shakespeare import load_corpus
 from ml2llm.nlp import CharTokenizer
 from ml2llm.training import sampling

@@ -55,7 +55,7 @@ from ml2llm.analysis import logit_lens as lens_lib
 from ml2llm.analysis import perplexity as ppl_lib
 from ml2llm.analysis import sampling as samp_lib
 from ml2llm.analysis.snapshots import load_snapshot, train_with_snapshots
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.data.shakespeare import load_corpus
 from ml2llm.nlp import CharTokenizer
 from utils.device import ensure_seed

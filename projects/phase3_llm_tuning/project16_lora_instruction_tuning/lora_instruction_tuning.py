@@ -47,7 +47,7 @@ import numpy as np
 import torch
 
 from ml2llm import check, is_quick
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.data.shakespeare import load_corpus
 from ml2llm.finetune import functional as reference
 from ml2llm.finetune.backends import export_with_template, finetune_mlx, pretrain_char_model

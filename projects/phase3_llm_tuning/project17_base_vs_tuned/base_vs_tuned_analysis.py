@@ -59,7 +59,7 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from ml2llm import check, is_quick
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.data.shakespeare import load_corpus
 from ml2llm.evaluation import (
     CausalLMAdapter,

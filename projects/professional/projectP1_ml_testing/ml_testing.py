@@ -40,7 +40,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ml2llm import check, is_quick
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.pro import testing as mltest
 from utils.device import ensure_seed
 

@@ -43,7 +43,7 @@ import numpy as np
 from scipy import stats
 
 from ml2llm import check, is_quick
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.pro import mlops
 from utils.device import ensure_seed
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from ml2llm import check, is_quick
 from ml2llm.classical.logistic_regression import LogisticRegression
-from ml2llm.config import pick
+from ml2llm.quickmode import pick
 from ml2llm.pro import responsible as rai
 from utils.device import ensure_seed
 

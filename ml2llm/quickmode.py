@@ -1,4 +1,4 @@
-"""Run-time switches read from the environment.
+"""Quick mode: the one run-time switch, read from the environment (not a configuration file).
 
 - ``ML2LLM_QUICK=1``: quick mode. Notebooks and scripts use smaller data and fewer steps but
   the same code path; CI executes every notebook this way.
