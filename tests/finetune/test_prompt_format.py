@@ -252,3 +252,32 @@ def test_mlx_trains_on_a_folder_without_chat_template(folders, tmp_path, capsys)
     assert res["prompt_format"] == "fallback" and res["backend"] == "mlx"
     assert set(res) == set(backends.RESULT_KEYS)
     assert "[mlx] step 2/2  loss" in capsys.readouterr().out
+
+
+def test_failed_run_leaves_no_out_folder_and_resumes_from_partial(folders, tmp_path, monkeypatch):
+    """A failure never leaves ``--out``; with ``save_every`` the same call resumes."""
+    with_template, _, data = folders
+    out, partial = tmp_path / "lora", tmp_path / ".lora.partial"
+    kw = dict(steps=4, batch_size=2, max_len=96, eval_every=2, log_every=2, r=2, alpha=4)
+    real_report, lines = backends._Progress.report, []
+
+    def crash_at_2(self, step, *a, **k):
+        real_report(self, step, *a, **k)
+        if step == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(backends._Progress, "report", crash_at_2)
+    with pytest.raises(KeyboardInterrupt):
+        backends.run_finetune("torch", with_template, data, out, log=lines.append, **kw)
+    assert not out.exists() and not partial.exists()  # nothing to resume: cleaned up
+    with pytest.raises(KeyboardInterrupt):
+        backends.run_finetune("torch", with_template, data, out, log=lines.append, save_every=2, **kw)  # fmt: skip
+    assert not out.exists() and (partial / "checkpoint").is_dir()
+    monkeypatch.setattr(backends._Progress, "report", real_report)
+    res = backends.run_finetune("torch", with_template, data, out, log=lines.append, save_every=2, **kw)  # fmt: skip
+    assert any("resumed from" in line and "at step 2" in line for line in lines), lines
+    assert [h["step"] for h in res["history"]] == [4] and res["history"][0]["train_loss"] > 0
+    assert (out / "finetune_result.json").is_file() and (
+        out / "adapter_model.safetensors"
+    ).is_file()
+    assert not partial.exists()
