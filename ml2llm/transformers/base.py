@@ -64,33 +64,13 @@ class CausalLM(nn.Module):
     def _embedding_params(self) -> list[torch.Tensor]:
         raise NotImplementedError
 
-    def generate(
-        self,
-        idx: torch.Tensor,
-        max_new_tokens: int,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        use_cache: bool = True,
-        generator: torch.Generator | None = None,
-        eos_id: int | None = None,
-    ) -> torch.Tensor:
+    def generate(self, idx: torch.Tensor, max_new_tokens: int, **kwargs) -> torch.Tensor:
         """Append ``max_new_tokens`` sampled tokens to ``idx`` (``(B, T)``) and return it.
 
-        ``temperature=0`` means greedy decoding (argmax); ``top_k``/``top_p`` filter before
-        sampling. With ``use_cache`` each step runs only the newest token through the model
-        (KV cache); cached and uncached decoding give identical tokens. This is
-        :func:`ml2llm.transformers.generation.generate` (the one decoding loop).
+        This is :func:`ml2llm.transformers.generation.generate` (the one decoding loop) on this
+        model; ``kwargs`` are its ``temperature`` (0 = greedy), ``top_k``, ``top_p``,
+        ``use_cache``, ``generator`` and ``eos_id``. Cached and uncached decoding give
+        identical tokens.
         """
         self._check_idx(idx[:, -self.config.block_size :])
-        return generate(
-            self,
-            idx,
-            max_new_tokens,
-            temperature=temperature,
-            top_k=top_k,
-            top_p=top_p,
-            use_cache=use_cache,
-            generator=generator,
-            eos_id=eos_id,
-        )
+        return generate(self, idx, max_new_tokens, **kwargs)

@@ -75,17 +75,9 @@ def test_export_loads_in_mlx_lm(tmp_path, bpe, model):
 
 
 def test_export_with_project13_tokenizer(tmp_path, shakespeare_text):
-    nlp = pytest.importorskip("ml2llm.nlp")
-    if not hasattr(nlp, "CharTokenizer"):
-        pytest.skip("ml2llm.nlp has no CharTokenizer yet")
-    try:
-        tok = (
-            nlp.CharTokenizer.train(shakespeare_text)
-            if hasattr(nlp.CharTokenizer, "train")
-            else nlp.CharTokenizer(shakespeare_text)
-        )
-    except Exception as exc:  # Project 13's API is written in parallel
-        pytest.skip(f"cannot build a CharTokenizer: {exc}")
+    from ml2llm.nlp import CharTokenizer
+
+    tok = CharTokenizer.train(shakespeare_text)
     model = GPT(GPTConfig(vocab_size=128, block_size=64, n_layer=1, n_head=2, n_embd=16)).eval()
     export_hf(model, tok, tmp_path)
     hf = AutoModelForCausalLM.from_pretrained(tmp_path).eval()
