@@ -528,6 +528,10 @@ def _perturb(x, rng):
         values = np.unique(x)
         if x.size > 3 and values.size <= 3:  # labels in {−1, +1}, flags in {0, 1}: keep the set
             return rng.choice(values, size=x.shape).astype(x.dtype)
+        if x.dtype.kind in "iu" and x.min() < 0 <= x.max():  # ignore ids (-100, -1) stay put
+            out, ok = x.copy(), x >= 0
+            out[ok] = rng.integers(int(x[ok].min()), int(x[ok].max()) + 1, size=int(ok.sum()))
+            return out
         if x.dtype.kind in "iu":
             lo, hi = int(x.min()), int(x.max())
             return rng.integers(lo, hi + 1, size=x.shape).astype(x.dtype)
@@ -547,6 +551,9 @@ def _perturb(x, rng):
                 new = np.abs(new)
             return new.astype(x.dtype)
         return x.copy()
+    if type(x).__name__ == "DataFrame" and hasattr(x, "mask"):  # pandas: shuffle, add gaps
+        shuffled = x.sample(frac=1.0, random_state=int(rng.integers(2**31)))
+        return shuffled.mask(rng.random(x.shape) < 0.2).reset_index(drop=True)
     if type(x).__module__ == "torch":
         import torch
 
