@@ -219,6 +219,9 @@ def test_strict_build_succeeds_and_crawl_finds_no_broken_internal_links_or_ancho
     assert report["pages"] >= 2 * len(CUR.ready())  # an About page and a notebook per project
     assert report["links"] > 1000
     assert report["broken"] == [], "\n".join(f"{p}: {h} ({w})" for p, h, w in report["broken"])
+    remote = re.compile(r'<(?:script|link)\b[^>]*(?:src|href)="(?:https?:)?//[^"]+"')
+    for page in built["dir"].rglob("*.html"):  # offline: no script or stylesheet from the web
+        assert not remote.search(page.read_text(encoding="utf-8")), page
 
 
 @pytest.fixture
