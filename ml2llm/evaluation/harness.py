@@ -101,9 +101,17 @@ class CausalLMAdapter:
         return causal_logits(self.model, x)
 
     def complete(self, prompts: list[str], max_new_tokens: int) -> list[Completion]:
-        """Greedy answers; prompts of the same token length are decoded as one batch."""
+        """Greedy answers; prompts of the same token length are decoded as one batch.
+
+        Our models decode with a KV cache when prompt and answer fit in ``block_size`` (the
+        same tokens, one new position per step instead of the whole sequence).
+        """
         import torch
 
+        from ml2llm.transformers.generation import _ours
+        from ml2llm.transformers.kv_cache import KVCache
+
+        ours = _ours(self.model)
         encoded = [self.encode(self.template.prompt(p)) for p in prompts]
         out: list[Completion | None] = [None] * len(prompts)
         groups: dict[int, list[int]] = {}
@@ -118,11 +126,19 @@ class CausalLMAdapter:
                 x = torch.tensor([encoded[i] for i in idx], dtype=torch.long, device=device)
                 done = torch.zeros(len(idx), dtype=torch.bool, device=device)
                 new = []
+                fits = x.shape[1] + max_new_tokens <= self.block_size
+                cache = KVCache(self.model.config.n_layer) if ours and fits else None
+                step_input = x
                 for _ in range(max_new_tokens):
-                    nxt = self._logits(x[:, -self.block_size :])[:, -1].argmax(-1)
+                    if cache is None:
+                        logits = self._logits(x[:, -self.block_size :])
+                    else:
+                        logits = self.model(step_input, kv_cache=cache)[0]
+                    nxt = logits[:, -1].argmax(-1)
                     new.append(nxt)
                     done |= nxt == eos
                     x = torch.cat([x, nxt[:, None]], dim=1)
+                    step_input = nxt[:, None]
                     if bool(done.all()):
                         break
                 rows = torch.stack(new, 1).tolist() if new else [[] for _ in idx]
