@@ -258,7 +258,181 @@ def _p12_1_split_heads_loops(x, n_heads):
     return out
 
 
+def _p04_polynomial_features_stack(x, degree):
+    x = np.ravel(x).astype(float)
+    return np.column_stack([x**k for k in range(1, degree + 1)])
+
+
+def _p04_ridge_closed_form_penalty_matrix(X, y, alpha):
+    A = np.column_stack([X, np.ones(len(X))])  # bias column last, left unpenalised
+    P = alpha * np.eye(A.shape[1])
+    P[-1, -1] = 0.0
+    theta = np.linalg.solve(A.T @ A + P, A.T @ y)
+    return theta[:-1], theta[-1]
+
+
+def _p04_ridge_gradient_loops(X, y, w, b, alpha):
+    n, d = X.shape
+    r = [sum(X[i, j] * w[j] for j in range(d)) + b - y[i] for i in range(n)]
+    gw = [(sum(X[i, j] * r[i] for i in range(n)) + alpha * w[j]) / n for j in range(d)]
+    return np.array(gw), sum(r) / n
+
+
+def _p05_gini_counter(y):
+    from collections import Counter
+
+    n = len(y)
+    return 1.0 - sum((c / n) ** 2 for c in Counter(np.asarray(y).tolist()).values()) if n else 0.0
+
+
+def _p05_entropy_scipy(y):
+    from scipy.stats import entropy
+
+    _, counts = np.unique(y, return_counts=True)
+    return entropy(counts, base=2) if len(y) else 0.0
+
+
+def _p06_soft_vote_sum(probas):
+    return np.asarray(probas).sum(axis=0).argmax(axis=1)  # a sum ranks like the mean
+
+
+def _p06_5_log_odds_prior_counts(y):
+    pos = int(np.sum(y))
+    return np.log(pos) - np.log(len(y) - pos)  # a NumPy scalar, not a Python float
+
+
+def _p06_5_negative_gradient_tanh(y, raw):
+    return y - 0.5 * (1 + np.tanh(0.5 * raw))
+
+
+def _p07_roc_auc_pairs(y_true, y_score):
+    pos = [s for s, t in zip(y_score, y_true) if t == 1]
+    neg = [s for s, t in zip(y_score, y_true) if t == 0]
+    wins = sum(1.0 if p > q else 0.5 if p == q else 0.0 for p in pos for q in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def _p07_confusion_matrix_add_at(y_true, y_pred, labels):
+    pos = {lab: i for i, lab in enumerate(np.asarray(labels).tolist())}
+    C = np.zeros((len(pos), len(pos)), dtype=np.int64)
+    np.add.at(C, ([pos[t] for t in y_true.tolist()], [pos[p] for p in y_pred.tolist()]), 1)
+    return C
+
+
+def _p07_log_loss_loop(y_true, proba):
+    eps = np.finfo(float).eps
+    total = 0.0
+    for i, k in enumerate(y_true):
+        total -= np.log(min(max(proba[i, k], eps), 1 - eps))
+    return total / len(y_true)
+
+
+def _p07_5_balanced_class_weights_bincount(y):
+    classes, inverse = np.unique(y, return_inverse=True)
+    counts = np.bincount(inverse)
+    return dict(zip(classes.tolist(), (len(y) / (len(classes) * counts)).tolist()))
+
+
+def _p09_rbf_kernel_cdist(A, B, gamma=1.0):
+    from scipy.spatial.distance import cdist
+
+    return np.exp(-gamma * cdist(A, B, "sqeuclidean"))
+
+
+def _p09_primal_objective_loop(w, b, X, y, C):
+    hinge = sum(max(0.0, 1.0 - yi * (xi @ w + b)) for xi, yi in zip(X, y))
+    return 0.5 * float(np.dot(w, w)) + C * hinge
+
+
+def _p10_standardize_sklearn_style(X_fit, X):
+    mean = X_fit.mean(axis=0)
+    var = ((X_fit - mean) ** 2).mean(axis=0)
+    scale = np.sqrt(var)
+    scale[scale == 0] = 1.0
+    return (X - mean) * (1.0 / scale)
+
+
+def _p10_min_max_scale_two_steps(X_fit, X, feature_range=(0.0, 1.0)):
+    lo, hi = X_fit.min(0), X_fit.max(0)
+    span = hi - lo
+    span[span == 0] = 1.0
+    unit = (X - lo) / span
+    return unit * (feature_range[1] - feature_range[0]) + feature_range[0]
+
+
+def _p11_5_relu_backward_where(x, dout):
+    return np.where(x > 0, dout, 0.0)
+
+
+def _p11_75_softmax_temperature_scipy(logits, temperature=1.0):
+    from scipy.special import softmax
+
+    return softmax(np.asarray(logits, float) / temperature, axis=-1)
+
+
+def _p12_25_keep_probability_expanded(counts, sample=1e-3):
+    counts = np.asarray(counts, float)
+    if sample == 0:
+        return np.ones_like(counts)
+    f = counts / counts.sum()
+    return np.clip(np.sqrt(sample / f) + sample / f, None, 1.0)  # (√(f/t) + 1)·t/f expanded
+
+
+def _p12_split_heads_reshape(x, n_head):
+    B, T, C = x.shape
+    return x.reshape(B, T, n_head, C // n_head).permute(0, 2, 1, 3)
+
+
+def _p12_top_k_logits_sort(logits, k):
+    import torch
+
+    kth = torch.sort(logits, dim=-1, descending=True).values[..., k - 1 : k]
+    return torch.where(logits < kth, torch.full_like(logits, float("-inf")), logits)
+
+
+def _p12_5_rms_norm_sqrt(x, weight, eps=1e-6):
+    import torch
+
+    h = x.float()
+    return weight * (h / torch.sqrt((h * h).mean(-1, keepdim=True) + eps)).to(x.dtype)
+
+
+def _p12_5_swiglu_sigmoid(x, w_gate, w_up, w_down):
+    import torch
+
+    g = x @ w_gate.T
+    return (g * torch.sigmoid(g) * (x @ w_up.T)) @ w_down.T
+
+
+def _p12_5_repeat_kv_interleave(x, n_rep):
+    return x.repeat_interleave(n_rep, dim=1)
+
+
 ALTERNATIVES = {
+    "p04.polynomial_features": [_p04_polynomial_features_stack],
+    "p04.ridge_closed_form": [_p04_ridge_closed_form_penalty_matrix],
+    "p04.ridge_gradient": [_p04_ridge_gradient_loops],
+    "p05.gini": [_p05_gini_counter],
+    "p05.entropy": [_p05_entropy_scipy],
+    "p06.soft_vote": [_p06_soft_vote_sum],
+    "p06_5.log_odds_prior": [_p06_5_log_odds_prior_counts],
+    "p06_5.negative_gradient": [_p06_5_negative_gradient_tanh],
+    "p07.roc_auc": [_p07_roc_auc_pairs],
+    "p07.confusion_matrix": [_p07_confusion_matrix_add_at],
+    "p07.log_loss": [_p07_log_loss_loop],
+    "p07_5.balanced_class_weights": [_p07_5_balanced_class_weights_bincount],
+    "p09.rbf_kernel": [_p09_rbf_kernel_cdist],
+    "p09.primal_objective": [_p09_primal_objective_loop],
+    "p10.standardize": [_p10_standardize_sklearn_style],
+    "p10.min_max_scale": [_p10_min_max_scale_two_steps],
+    "p11_5.relu_backward": [_p11_5_relu_backward_where],
+    "p11_75.softmax_temperature": [_p11_75_softmax_temperature_scipy],
+    "p12_25.keep_probability": [_p12_25_keep_probability_expanded],
+    "p12.split_heads": [_p12_split_heads_reshape],
+    "p12.top_k_logits": [_p12_top_k_logits_sort],
+    "p12_5.rms_norm": [_p12_5_rms_norm_sqrt],
+    "p12_5.swiglu": [_p12_5_swiglu_sigmoid],
+    "p12_5.repeat_kv": [_p12_5_repeat_kv_interleave],
     "p01.predict": [_p01_predict_loops],
     "p01.mse": [_p01_mse_loop],
     "p01.gradient": [_p01_gradient_loops],
