@@ -563,12 +563,13 @@ def finetune_mlx(
         train(
             model=model, optimizer=optim.AdamW(learning_rate=schedule, weight_decay=0.0),
             train_dataset=train_ds, val_dataset=valid_ds, args=args, loss=_mlx_loss,
-            training_callback=Callback(),
+            training_callback=Callback(), iterate_batches=_seeded_batches(seed),
         )  # fmt: skip
     val_loss = None
     if valid_ds is not None:
         val_loss = float(
-            evaluate(model, valid_ds, bs, eval_batches, max_len, loss=_mlx_loss)
+            evaluate(model, valid_ds, bs, eval_batches, max_len, loss=_mlx_loss,
+                     iterate_batches=_seeded_batches(seed))
         )  # fmt: skip
         _check_finite(val_loss, "validation loss")
     test = None
@@ -597,6 +598,33 @@ def finetune_mlx(
 def _on(stream, log, line):
     with contextlib.redirect_stdout(stream):
         log(line)
+
+
+def _seeded_batches(fixed_seed):
+    """``mlx_lm``'s ``iterate_batches``, with every validation pass over the same batches.
+
+    ``mlx_lm`` shuffles the validation batches with NumPy's global RNG, so each evaluation
+    (and the final one) would average a different subset; a fixed seed makes them comparable,
+    and the RNG state is put back so the training order does not depend on the evaluations.
+    """
+    import numpy as np
+    from mlx_lm.tuner.trainer import iterate_batches
+
+    def batches(dataset, batch_size, max_seq_length, loop=False, seed=None, comm_group=None):
+        if loop:
+            yield from iterate_batches(
+                dataset, batch_size, max_seq_length, loop=True, seed=seed, comm_group=comm_group
+            )
+            return
+        state = np.random.get_state()
+        try:
+            yield from iterate_batches(
+                dataset, batch_size, max_seq_length, seed=fixed_seed, comm_group=comm_group
+            )
+        finally:
+            np.random.set_state(state)
+
+    return batches
 
 
 def _cache(ds):
