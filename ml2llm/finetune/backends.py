@@ -310,6 +310,9 @@ def _train(backend, model, tok, model_path, data_dir, out_dir, sft_kwargs, templ
     mean_len = sum(len(ids) for ids, _ in trainer.train_examples) / len(trainer.train_examples)
     progress = _Progress(backend, cfg.steps, min(cfg.batch_size, len(trainer.train_examples)), mean_len, log)  # fmt: skip
     every = log_every or cfg.eval_every or max(1, cfg.steps // 10)
+    for h in trainer.history:  # the steps before a resume, at the same interval
+        if h["step"] % every == 0:
+            progress.history.append({k: h[k] for k in ("step", "train_loss", "val_loss") if k in h})
     while trainer.step < cfg.steps:
         n = min(every, cfg.steps - trainer.step)
         tic = time.perf_counter()

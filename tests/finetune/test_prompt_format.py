@@ -276,7 +276,7 @@ def test_failed_run_leaves_no_out_folder_and_resumes_from_partial(folders, tmp_p
     monkeypatch.setattr(backends._Progress, "report", real_report)
     res = backends.run_finetune("torch", with_template, data, out, log=lines.append, save_every=2, **kw)  # fmt: skip
     assert any("resumed from" in line and "at step 2" in line for line in lines), lines
-    assert [h["step"] for h in res["history"]] == [4] and res["history"][0]["train_loss"] > 0
+    assert [h["step"] for h in res["history"]] == [2, 4]  # the resumed steps are kept
     assert (out / "finetune_result.json").is_file() and (
         out / "adapter_model.safetensors"
     ).is_file()
