@@ -53,6 +53,7 @@ from ml2llm.checks.core import Case, Check, CheckTimeout, call_with_deadline, ru
 
 N_FRESH = 20
 MIN_DISTINCT = 10
+MUTANT_TIME_LIMIT = 3.0  # seconds at least; a mutant past 50 × the reference's time is killed
 DROP_CALLS = {
     "exp", "log", "sqrt", "abs", "max", "min", "maximum", "minimum", "clip", "transpose",
     "swapaxes", "log1p", "expm1", "square", "absolute", "amax", "amin",
@@ -101,6 +102,13 @@ class Score:
     @property
     def survived(self):
         return self.count("survived")
+
+    @property
+    def timeouts(self):
+        """Killed by the deadline (an infinite loop, or 50 × slower than the reference)."""
+        return sum(
+            m.status == "killed" and "did not return within" in m.message for m in self.mutants
+        )
 
     @property
     def score(self) -> float:
@@ -644,12 +652,13 @@ def _equal_everywhere(check: Check, fn, fresh: list[Case], limit: float) -> bool
 def score_check(check: Check, limit: int | None = None, seed: int = 0) -> Score:
     """Run every mutant of ``check`` (or a deterministic sample of ``limit`` of them)."""
     start = time.monotonic()
-    t0 = time.monotonic()
+    all_mutants = mutants(check)
+    if not all_mutants:  # e.g. a reference that is a Hugging Face model: nothing to rewrite
+        return Score(check.id, [], time.monotonic() - start)
     with _quiet():
         run_check(check, check.reference)
-    ref_time = time.monotonic() - t0
-    per_mutant = max(2.0, 20 * ref_time)
-    all_mutants = mutants(check)
+    ref_time = time.monotonic() - start
+    per_mutant = max(MUTANT_TIME_LIMIT, 50 * ref_time)
     chosen = all_mutants
     if limit is not None and len(all_mutants) > limit:
         rng = np.random.default_rng(seed)
@@ -676,7 +685,7 @@ def score_check(check: Check, limit: int | None = None, seed: int = 0) -> Score:
             m.message = f"only {len(fresh)} fresh inputs could be made: not judged equivalent"
             continue
         with _quiet():
-            same = _equal_everywhere(check, m.fn, fresh, per_mutant * 4)
+            same = _equal_everywhere(check, m.fn, fresh, per_mutant * 10)
         m.status = "equivalent" if same else "survived"
     return Score(check.id, chosen, time.monotonic() - start)
 
@@ -734,16 +743,35 @@ def project_table(scores: list[Score]) -> str:
     for s in scores:
         groups.setdefault(s.check_id.split(".")[0], []).append(s)
     rows = [
-        "| project | checks | mutants | killed | equivalent | score | lowest check |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| project | checks | mutants | killed | equivalent | surviving | score | lowest check |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for prefix, group in groups.items():
-        killed = sum(s.killed for s in group)
-        surv = sum(s.survived for s in group)
-        low = min(group, key=lambda s: s.score)
-        rows.append(
-            f"| {prefix} | {len(group)} | {sum(s.n for s in group)} | {killed} | "
-            f"{sum(s.equivalent for s in group)} | {killed / max(killed + surv, 1):.1%} | "
-            f"{low.score:.0%} |"
+
+    def row(name, group):
+        killed, surv = sum(s.killed for s in group), sum(s.survived for s in group)
+        n = sum(s.n for s in group)
+        scored = [s.score for s in group if s.n]
+        score = f"{killed / (killed + surv):.1%}" if killed + surv else "—"
+        low = f"{min(scored):.1%}" if scored else "—"
+        return (
+            f"| {name} | {len(group)} | {n} | {killed} | {sum(s.equivalent for s in group)} | "
+            f"{surv} | {score} | {low} |"
         )
+
+    for prefix, group in sorted(groups.items(), key=lambda kv: _project_key(kv[0])):
+        rows.append(row(_project_name(prefix), group))
+    rows.append(row("**all**", scores))
     return "\n".join(rows)
+
+
+def _project_name(prefix: str) -> str:
+    """'p04_5' → '04.5', 'pp1' → 'P1' (the README's project ids)."""
+    if prefix.startswith("pp"):
+        return "P" + prefix[2:]
+    return prefix[1:].replace("_", ".")
+
+
+def _project_key(prefix: str):
+    if prefix.startswith("pp"):
+        return (1, float(prefix[2:]))
+    return (0, float(prefix[1:].replace("_", ".")))

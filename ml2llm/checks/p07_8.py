@@ -164,6 +164,10 @@ def _platt_cases():
             (np.array([-1.0, -0.5, 0.5, 1.0]), np.array([0, 0, 1, 1])),
             hint="separable data: Platt's smoothed targets keep (a, b) finite.",
         ),
+        Case(
+            (np.array([-1.5, -0.2, 0.3, 0.9, 2.0, 2.5]), np.ones(6, dtype=int)),
+            hint="only positives: every target is (N₊+1)/(N₊+2), so a = 0 and b = ln(N₊+1).",
+        ),
     ]
 
 

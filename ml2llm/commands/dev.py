@@ -53,7 +53,8 @@ def run_mutate(args) -> int:
         print(f"  {cid}: {s.score:.1%} of {s.n} mutants ({s.seconds:.1f} s)", file=sys.stderr)
     print(table(scores, floors))
     print(
-        f"\n{len(scores)} checks, {sum(s.n for s in scores)} mutants, "
+        f"\n{len(scores)} checks, {sum(s.n for s in scores)} mutants "
+        f"({sum(s.timeouts for s in scores)} killed by the time limit), "
         f"{time.monotonic() - start:.0f} s"
     )
     survivors = [(s.check_id, m) for s in scores for m in s.mutants if m.status == "survived"]
