@@ -425,3 +425,107 @@ register(
         ],
     )
 )
+
+
+# ---------------------------------------------------------------------- 13.5.7 Newton-Schulz
+def _newton_schulz(G, steps=5, coeffs=(3.4445, -4.7750, 2.0315)):
+    """NumPy reference of :func:`ml2llm.training.optim.newton_schulz` (float64)."""
+    a, b, c = coeffs
+    X = np.asarray(G, dtype=float)
+    X = X / (np.linalg.norm(X) + 1e-7)
+    tall = X.shape[0] > X.shape[1]
+    if tall:
+        X = X.T
+    for _ in range(steps):
+        A = X @ X.T
+        X = a * X + (b * A + c * A @ A) @ X
+    return X.T if tall else X
+
+
+def _ns_cases():
+    rng = np.random.default_rng(7)
+    return [
+        Case(
+            (rng.normal(size=(4, 6)), 0), hint="zero steps: just G divided by its Frobenius norm."
+        ),
+        Case((rng.normal(size=(4, 6)), 1), hint="one step: X ← aX + (bA + cA²)X with A = X Xᵀ."),
+        Case((rng.normal(size=(3, 5)), 5), label="a wide 3×5 matrix, 5 steps"),
+        Case(
+            (rng.normal(size=(7, 3)), 5),
+            hint="a tall matrix: iterate on its transpose (A is then 3×3) and transpose back.",
+        ),
+        Case((rng.normal(size=(5, 5)), 3), label="a square 5×5 matrix, 3 steps"),
+        Case(
+            (rng.normal(size=(4, 8)) * 50.0, 5),
+            hint="normalise by the Frobenius norm first, or the polynomial blows up.",
+        ),
+        Case(
+            (rng.normal(size=(6, 4)), 12),
+            dict(coeffs=(1.5, -0.5, 0.0)),
+            hint="use the coefficients you are given (here the cubic iteration).",
+        ),
+    ]
+
+
+def _ns_no_normalise(G, steps=5, coeffs=(3.4445, -4.7750, 2.0315)):
+    a, b, c = coeffs
+    X = np.asarray(G, dtype=float)
+    tall = X.shape[0] > X.shape[1]
+    X = X.T if tall else X
+    for _ in range(steps):
+        A = X @ X.T
+        X = a * X + (b * A + c * A @ A) @ X
+    return X.T if tall else X
+
+
+def _ns_elementwise(G, steps=5, coeffs=(3.4445, -4.7750, 2.0315)):
+    a, b, c = coeffs
+    X = np.asarray(G, dtype=float)
+    X = X / (np.linalg.norm(X) + 1e-7)
+    tall = X.shape[0] > X.shape[1]
+    X = X.T if tall else X
+    for _ in range(steps):
+        A = X @ X.T
+        X = a * X + (b * A + c * A * A) @ X
+    return X.T if tall else X
+
+
+def _ns_max_normalise(G, steps=5, coeffs=(3.4445, -4.7750, 2.0315)):
+    a, b, c = coeffs
+    X = np.asarray(G, dtype=float)
+    X = X / np.abs(X).max()
+    tall = X.shape[0] > X.shape[1]
+    X = X.T if tall else X
+    for _ in range(steps):
+        A = X @ X.T
+        X = a * X + (b * A + c * A @ A) @ X
+    return X.T if tall else X
+
+
+register(
+    Check(
+        "p13_5.newton_schulz",
+        reference=_newton_schulz,
+        cases=_ns_cases,
+        rtol=1e-5,
+        atol=1e-7,
+        hint="X = G/‖G‖_F (transpose if tall); repeat X ← aX + (bA + cA²)X with A = X Xᵀ; transpose back.",
+        mistakes=[
+            Mistake(
+                "no normalisation",
+                _ns_no_normalise,
+                "divide G by its Frobenius norm first: the iteration only converges for singular values ≤ 1.",
+            ),
+            Mistake(
+                "elementwise A²",
+                _ns_elementwise,
+                "A² is the matrix product A @ A, not A squared elementwise (A * A or A**2).",
+            ),
+            Mistake(
+                "max-abs normalisation",
+                _ns_max_normalise,
+                "normalise by the Frobenius norm sqrt(Σ G²), not by the largest entry.",
+            ),
+        ],
+    )
+)

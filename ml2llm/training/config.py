@@ -26,6 +26,8 @@ TOKENIZERS = ("char", "bpe")
 SCHEDULES = ("cosine", "wsd", "constant")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+OPTIMIZERS = ("adamw", "muon")
+MLPS = ("swiglu", "relu2")
 
 
 FIELD_HELP = {
@@ -41,6 +43,9 @@ FIELD_HELP = {
     "block_size": "context length in tokens",
     "dropout": "dropout probability",
     "bias": "biases in Linear/LayerNorm (gpt)",
+    "qk_norm": "mistral: RMSNorm on each head's queries and keys",
+    "mlp": "mistral: swiglu or relu2 (down(relu(up(x))^2), 4x wide)",
+    "tie_embeddings": "share embedding and output head (none = gpt ties, mistral does not)",
     "batch_size": "sequences per micro-batch (per process)",
     "grad_accum": "micro-batches accumulated per optimiser step",
     "max_steps": "optimiser steps in the run",
@@ -52,6 +57,12 @@ FIELD_HELP = {
     "weight_decay": "AdamW weight decay (matrices only)",
     "beta1": "AdamW beta1",
     "beta2": "AdamW beta2",
+    "optimizer": "adamw, or muon (Newton-Schulz orthogonalised momentum for hidden matrices, "
+    "AdamW for the rest)",
+    "muon_lr": "muon: peak LR of the hidden matrices (follows the schedule like lr)",
+    "muon_momentum": "muon: Nesterov momentum of the matrix updates",
+    "seq_len_start": "sequence-length schedule: first context length (none = block_size)",
+    "seq_len_warmup": "sequence-length schedule: steps to grow to block_size (0 = off)",
     "grad_clip": "clip the global gradient norm to this (0 = off)",
     "eval_interval": "evaluate (and checkpoint) every N steps",
     "eval_iters": "batches per loss estimate",
@@ -94,6 +105,9 @@ class TrainConfig:
     block_size: int = 64
     dropout: float = 0.0
     bias: bool = False
+    qk_norm: bool = False  # mistral only
+    mlp: str = "swiglu"  # mistral only: swiglu | relu2
+    tie_embeddings: bool | None = None  # None = the architecture's default (gpt tied)
     # optimisation
     batch_size: int = 12
     grad_accum: int = 1
@@ -107,6 +121,11 @@ class TrainConfig:
     beta1: float = 0.9
     beta2: float = 0.99
     grad_clip: float = 1.0  # 0 = off
+    optimizer: str = "adamw"  # adamw | muon
+    muon_lr: float = 0.02
+    muon_momentum: float = 0.95
+    seq_len_start: int | None = None  # None = block_size from the first step
+    seq_len_warmup: int = 0
     # evaluation and logging
     eval_interval: int = 250
     eval_iters: int = 20
@@ -141,7 +160,12 @@ class TrainConfig:
     def model_dict(self) -> dict:
         """The fields that define the network's shape (a checkpoint must match these)."""
         keys = ("model", "n_layer", "n_head", "n_kv_head", "n_embd", "block_size", "bias")
-        return {k: getattr(self, k) for k in keys}
+        out = {k: getattr(self, k) for k in keys}
+        # newer switches only when set, so checkpoints written before they existed still match
+        for k, default in (("qk_norm", False), ("mlp", "swiglu"), ("tie_embeddings", None)):
+            if getattr(self, k) != default:
+                out[k] = getattr(self, k)
+        return out
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> TrainConfig:
@@ -179,6 +203,24 @@ class TrainConfig:
         need(self.schedule in SCHEDULES, "schedule", f"one of {', '.join(SCHEDULES)}")
         need(self.dtype in DTYPES, "dtype", f"one of {', '.join(DTYPES)}")
         need(self.device in DEVICES, "device", f"one of {', '.join(DEVICES)}")
+        need(self.optimizer in OPTIMIZERS, "optimizer", f"one of {', '.join(OPTIMIZERS)}")
+        need(self.mlp in MLPS, "mlp", f"one of {', '.join(MLPS)}")
+        gpt = self.model == "gpt"
+        need(not (gpt and self.qk_norm), "qk_norm", "false for model=gpt (a mistral option)")
+        need(not (gpt and self.mlp != "swiglu"), "mlp", "swiglu for model=gpt (a mistral option)")
+        need(
+            not (gpt and self.tie_embeddings is False),
+            "tie_embeddings",
+            "true or none for model=gpt (GPT-2 ties its head)",
+        )
+        need(self.muon_lr > 0, "muon_lr", "a positive number")
+        need(0 <= self.muon_momentum < 1, "muon_momentum", "a number in [0, 1)")
+        need(
+            self.seq_len_start is None or 1 <= self.seq_len_start <= self.block_size,
+            "seq_len_start",
+            f"an integer in [1, block_size={self.block_size}] or none",
+        )
+        need(self.seq_len_warmup >= 0, "seq_len_warmup", "a non-negative integer")
         for name in (
             "n_layer",
             "n_head",

@@ -41,7 +41,13 @@ def model_config(cfg, vocab_size: int):
     if cfg.model == "gpt":
         return GPTConfig(**common, bias=cfg.bias)
     if cfg.model == "mistral":
-        return MistralConfig(**common, n_kv_head=cfg.n_kv_head)
+        return MistralConfig(
+            **common,
+            n_kv_head=cfg.n_kv_head,
+            qk_norm=getattr(cfg, "qk_norm", False),
+            mlp=getattr(cfg, "mlp", "swiglu"),
+            tie_word_embeddings=bool(getattr(cfg, "tie_embeddings", None)),
+        )
     raise ValueError(f"model={cfg.model!r} is invalid: expected gpt or mistral")
 
 

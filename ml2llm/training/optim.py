@@ -2,7 +2,12 @@
 
 - :func:`param_groups` puts weight decay on matrices only (``p.dim() >= 2``: linear and
   embedding weights); biases, norm gains and other vectors are not decayed.
-- :func:`build_optimizer` returns ``torch.optim.AdamW`` (fused on CUDA).
+- :func:`build_optimizer` returns ``torch.optim.AdamW`` (fused on CUDA), or :class:`Muon`
+  (``optimizer="muon"``): hidden weight matrices get the Nesterov momentum orthogonalised
+  by a Newton–Schulz iteration (:func:`newton_schulz`); embeddings, the output head, norm
+  gains and biases get AdamW. One ``torch.optim.Optimizer``, so checkpoints, resume and DDP
+  work as for AdamW.
+- :func:`seq_len_at` is the sequence-length schedule (short contexts first).
 - :func:`set_lr` and :func:`apply_gradients` (unscale, clip, step, zero) are the loop pieces
   that pretraining (:class:`~ml2llm.training.trainer.Trainer`) and fine-tuning
   (:class:`~ml2llm.finetune.sft.SFTTrainer`) share.
@@ -15,7 +20,8 @@
 - :func:`lr_range_test` sweeps the LR exponentially for a few steps and suggests one.
 - :func:`fit_power_law` fits ``L = a * x ** (-alpha)`` on log axes (the scaling sweep).
 
-What it does not do: other optimisers (Lion, Muon), per-layer LR, or LR schedulers as
+What it does not do: other optimisers (Lion, Shampoo), distributed Muon (every process
+orthogonalises every matrix: fine at this size), per-layer LR, or LR schedulers as
 ``torch.optim.lr_scheduler`` objects (the trainer sets ``group["lr"]`` each step instead,
 which keeps resume trivial).
 
@@ -30,6 +36,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 
 
 # ---------------------------------------------------------------------- parameter groups
@@ -68,17 +75,193 @@ def decay_split(named_arrays) -> tuple[list[str], list[str]]:
 
 
 def build_optimizer(
-    model, lr: float, weight_decay: float = 0.1, betas=(0.9, 0.99), device_type: str = "cpu"
+    model,
+    lr: float,
+    weight_decay: float = 0.1,
+    betas=(0.9, 0.99),
+    device_type: str = "cpu",
+    optimizer: str = "adamw",
+    muon_lr: float = 0.02,
+    muon_momentum: float = 0.95,
 ):
-    """``torch.optim.AdamW`` over :func:`param_groups` (``fused=True`` on CUDA)."""
+    """``torch.optim.AdamW`` over :func:`param_groups` (``fused=True`` on CUDA), or
+    :class:`Muon` over :func:`muon_param_groups` when ``optimizer="muon"``."""
     import torch
 
+    if optimizer == "muon":
+        groups = muon_param_groups(model, lr, weight_decay, muon_lr, muon_momentum)
+        return Muon(groups, lr=lr, betas=tuple(betas))
+    if optimizer != "adamw":
+        raise ValueError(f"optimizer must be 'adamw' or 'muon', got {optimizer!r}")
     groups = param_groups(model.named_parameters(), weight_decay)
     for g in groups:
         g.pop("names")
     groups = [g for g in groups if g["params"]]
     extra = {"fused": True} if device_type == "cuda" else {}
     return torch.optim.AdamW(groups, lr=lr, betas=tuple(betas), **extra)
+
+
+# ---------------------------------------------------------------------- Muon
+# Keller Jordan's quintic coefficients (modded-nanoGPT): they push every singular value in
+# (0, 1] into roughly [0.7, 1.2] in 5 steps -- not exactly to 1, which does not matter for
+# an update direction and is much faster than the cubic iteration (1.5, -0.5, 0).
+NS_QUINTIC = (3.4445, -4.7750, 2.0315)
+NS_CUBIC = (1.5, -0.5, 0.0)
+
+
+def newton_schulz(G, steps: int = 5, coeffs=NS_QUINTIC, eps: float = 1e-7):
+    """Approximately orthogonalise a matrix: ``U V^T`` of ``G = U S V^T``, by iterating
+    ``X <- a X + (b A + c A^2) X`` with ``A = X X^T`` from ``X = G / ||G||_F``.
+
+    An odd polynomial in ``X`` keeps the singular vectors and maps each singular value
+    ``s -> a s + b s^3 + c s^5``; starting in (0, 1] (Frobenius normalisation) the values
+    move towards 1. Works on the short side (``X X^T`` is ``min(m, n)`` square).
+    """
+    if G.dim() != 2:
+        raise ValueError(f"G must be a matrix, got shape {tuple(G.shape)}")
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps!r}")
+    a, b, c = coeffs
+    X = G / (G.norm() + eps)
+    tall = X.shape[0] > X.shape[1]
+    if tall:
+        X = X.T
+    for _ in range(steps):
+        A = X @ X.T
+        X = a * X + (b * A + c * (A @ A)) @ X
+    return X.T if tall else X
+
+
+def muon_param_groups(model, lr, weight_decay, muon_lr=0.02, muon_momentum=0.95) -> list[dict]:
+    """Muon for hidden weight matrices; AdamW (decay on matrices) for everything else.
+
+    "Everything else" is the token/position embeddings, the output head (``lm_head``; tied
+    weights count as embeddings) and every vector (norm gains, biases). Muon matrices get
+    ``lr_scale = muon_lr / lr`` (the schedule's LR is multiplied by it) and no weight decay.
+    """
+    import torch.nn as nn
+
+    special = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
+    head = getattr(model, "lm_head", None)
+    if head is not None:
+        special.add(id(head.weight))
+    muon, decay, no_decay, seen = [], [], [], set()
+    for _, p in model.named_parameters():
+        if not p.requires_grad or id(p) in seen:
+            continue
+        seen.add(id(p))
+        if p.dim() == 2 and id(p) not in special:
+            muon.append(p)
+        else:
+            (decay if p.dim() >= 2 else no_decay).append(p)
+    groups = [
+        dict(
+            params=muon,
+            use_muon=True,
+            lr_scale=muon_lr / lr,
+            momentum=muon_momentum,
+            weight_decay=0.0,
+        ),
+        dict(params=decay, use_muon=False, weight_decay=float(weight_decay)),
+        dict(params=no_decay, use_muon=False, weight_decay=0.0),
+    ]
+    return [g for g in groups if g["params"]]
+
+
+class Muon(torch.optim.Optimizer):
+    """Muon (MomentUm Orthogonalized by Newton-schulz) for ``use_muon`` groups, AdamW for the rest.
+
+    Muon step for a matrix ``W`` with gradient ``G``: ``m <- mu m + (1 - mu) G``; Nesterov
+    ``u = (1 - mu) G + mu m``; ``W <- W - lr * lr_scale * sqrt(max(1, rows / cols)) *
+    newton_schulz(u)``. The orthogonalised update has every singular value near 1: each
+    direction of the matrix moves by the same amount, however small its gradient.
+    AdamW groups follow ``torch.optim.AdamW`` exactly (decoupled decay, bias correction).
+
+    Parameters
+    ----------
+    params : iterable of dict
+        Parameter groups, e.g. from :func:`muon_param_groups` (``use_muon`` per group).
+    lr : float
+        The schedule's LR (``set_lr`` sets it; Muon groups multiply it by ``lr_scale``).
+    betas, eps, weight_decay : AdamW settings (weight decay also applies to Muon groups).
+    momentum, nesterov, ns_steps : Muon settings.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.99),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.95,
+        nesterov: bool = True,
+        ns_steps: int = 5,
+    ):
+        if lr <= 0:
+            raise ValueError(f"lr must be > 0, got {lr!r}")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            nesterov=nesterov,
+            ns_steps=ns_steps,
+            use_muon=False,
+            lr_scale=1.0,
+        )
+        super().__init__(params, defaults)
+        for g in self.param_groups:
+            if g["use_muon"] and any(p.dim() != 2 for p in g["params"]):
+                raise ValueError("Muon groups must hold matrices (2-D parameters) only")
+
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        with torch.no_grad():
+            for group in self.param_groups:
+                (self._muon if group["use_muon"] else self._adamw)(group)
+        return loss
+
+    def _muon(self, group):
+        lr, mu = group["lr"] * group["lr_scale"], group["momentum"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = torch.zeros_like(p)
+            buf = state["momentum_buffer"]
+            buf.lerp_(p.grad, 1 - mu)
+            u = p.grad.lerp(buf, mu) if group["nesterov"] else buf
+            o = newton_schulz(u.float(), group["ns_steps"]).to(p.dtype)
+            if group["weight_decay"]:
+                p.mul_(1 - lr * group["weight_decay"])
+            p.add_(o, alpha=-lr * max(1.0, p.shape[0] / p.shape[1]) ** 0.5)
+
+    def _adamw(self, group):
+        lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if "step" not in state:
+                state["step"] = torch.zeros((), dtype=torch.float32)
+                state["exp_avg"] = torch.zeros_like(p)
+                state["exp_avg_sq"] = torch.zeros_like(p)
+            state["step"] += 1
+            t = float(state["step"])
+            m, v = state["exp_avg"], state["exp_avg_sq"]
+            p.mul_(1 - lr * group["weight_decay"])
+            m.lerp_(p.grad, 1 - b1)
+            v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+            denom = (v.sqrt() / math.sqrt(1 - b2**t)).add_(eps)
+            p.addcdiv_(m, denom, value=-lr / (1 - b1**t))
 
 
 def set_lr(optimizer, lr: float) -> None:
@@ -173,6 +356,23 @@ def wsd_lr(
         return max_lr
     ratio = (step - decay_start) / max(1, max_steps - decay_start)
     return max_lr + ratio * (min_lr - max_lr)
+
+
+def seq_len_at(step: int, block_size: int, start: int | None = None, warmup: int = 0) -> int:
+    """Sequence-length schedule: linear from ``start`` to ``block_size`` over ``warmup`` steps.
+
+    Short contexts first: early on the model learns local statistics (bigrams, words) that
+    need no long context, and a step on shorter rows is cheaper. Lengths are rounded down to
+    a multiple of 8 (never below ``start``); ``start=None`` or ``warmup=0`` means ``block_size``.
+    """
+    if step < 0:
+        raise ValueError(f"step must be >= 0, got {step!r}")
+    if start is None or warmup <= 0 or step >= warmup:
+        return block_size
+    if not 1 <= start <= block_size:
+        raise ValueError(f"start must be in [1, block_size={block_size}], got {start!r}")
+    length = start + (block_size - start) * step / warmup
+    return max(start, int(length) // 8 * 8)
 
 
 def lr_at(step: int, cfg) -> float:

@@ -51,7 +51,7 @@ from ml2llm.training.models import (
     flops_per_token,
     peak_flops_for,
 )
-from ml2llm.training.optim import apply_gradients, build_optimizer, lr_at, set_lr
+from ml2llm.training.optim import apply_gradients, build_optimizer, lr_at, seq_len_at, set_lr
 
 
 class TrainingError(ValueError):
@@ -326,7 +326,14 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         self.raw_model = build_model(cfg, self.vocab_size).to(self.device)
         self.optimizer = build_optimizer(
-            self.raw_model, cfg.lr, cfg.weight_decay, (cfg.beta1, cfg.beta2), self.device.type
+            self.raw_model,
+            cfg.lr,
+            cfg.weight_decay,
+            (cfg.beta1, cfg.beta2),
+            self.device.type,
+            optimizer=cfg.optimizer,
+            muon_lr=cfg.muon_lr,
+            muon_momentum=cfg.muon_momentum,
         )
         ptdtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[
             self.dtype
@@ -487,6 +494,11 @@ class Trainer:
     def forward_backward(self):
         """Accumulate this process's gradients for one step; returns the mean loss (tensor)."""
         micro = self.batches.get("train")
+        T = seq_len_at(
+            self.step, self.cfg.block_size, self.cfg.seq_len_start, self.cfg.seq_len_warmup
+        )
+        if T < self.cfg.block_size:  # sequence-length schedule: the first T tokens of each row
+            micro = [(x[:, :T], y[:, :T]) for x, y in micro]
         total = 0.0
         n = len(micro)
         for m, (x, y) in enumerate(micro):

@@ -22,6 +22,7 @@ import dataclasses
 from dataclasses import dataclass
 
 ATTN_IMPLS = ("sdpa", "manual")
+MLP_TYPES = ("swiglu", "relu2")
 
 
 def _positive_int(name: str, value) -> None:
@@ -135,6 +136,12 @@ class LlamaConfig(_DictMixin):
         (itself included), as in Mistral.
     tie_word_embeddings : bool
         Share the input embedding with the output projection.
+    qk_norm : bool
+        RMS-normalise each head's queries and keys (learned gain per head dimension) before
+        RoPE, as in OLMo 2 / Qwen 3 / the modded-nanoGPT speedrun: bounded attention logits.
+    mlp : {"swiglu", "relu2"}
+        ``"swiglu"`` (Llama); ``"relu2"`` is ``down(relu(up(x))²)`` with hidden width
+        ``4 * n_embd`` (about as many parameters; the modded-nanoGPT speedrun's MLP).
     """
 
     vocab_size: int = 32000
@@ -150,9 +157,13 @@ class LlamaConfig(_DictMixin):
     tie_word_embeddings: bool = False
     dropout: float = 0.0
     attn_impl: str = "sdpa"
+    qk_norm: bool = False
+    mlp: str = "swiglu"
 
     def __post_init__(self):
         _check_common(self)
+        if self.mlp not in MLP_TYPES:
+            raise ValueError(f"mlp must be one of {MLP_TYPES}, got {self.mlp!r}")
         if self.n_kv_head is None:
             self.n_kv_head = self.n_head
         _positive_int("n_kv_head", self.n_kv_head)
@@ -165,6 +176,8 @@ class LlamaConfig(_DictMixin):
             raise ValueError(
                 f"RoPE needs an even head dimension n_embd // n_head, got {self.head_dim}"
             )
+        if self.intermediate_size is None and self.mlp == "relu2":
+            self.intermediate_size = 4 * self.n_embd
         if self.intermediate_size is None:
             self.intermediate_size = -(-int(8 * self.n_embd / 3) // 32) * 32
         _positive_int("intermediate_size", self.intermediate_size)

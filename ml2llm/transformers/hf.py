@@ -190,6 +190,10 @@ def mistral_to_hf(model: Llama, arch: str = "mistral", **hf_kwargs):
         raise ValueError(f"arch must be 'mistral' or 'llama', got {arch!r}")
     if arch == "llama" and cfg.sliding_window is not None:
         raise ValueError("arch='llama' has no sliding window: use arch='mistral'")
+    if getattr(cfg, "qk_norm", False) or getattr(cfg, "mlp", "swiglu") != "swiglu":
+        raise ValueError(
+            "model: qk_norm=True or mlp='relu2' has no Hugging Face Llama/Mistral equivalent"
+        )
     kwargs = dict(
         vocab_size=cfg.vocab_size,
         hidden_size=cfg.n_embd,

@@ -5,10 +5,12 @@ small ``nn.Module``:
 
 - **RMSNorm** instead of LayerNorm (no mean subtraction, no bias);
 - **RoPE** rotates queries and keys instead of adding learned position embeddings;
-- **SwiGLU** MLP ``down(silu(gate(x)) * up(x))`` instead of ``Linear → GELU → Linear``;
+- **SwiGLU** MLP ``down(silu(gate(x)) * up(x))`` instead of ``Linear → GELU → Linear``
+  (``mlp="relu2"``: ``down(relu(up(x))²)`` instead);
 - **grouped-query attention**: ``n_kv_head`` key/value heads shared by ``n_head`` queries,
   which shrinks the KV cache by ``n_head / n_kv_head``;
-- optionally a **sliding window**: each token sees only the last ``sliding_window`` tokens.
+- optionally a **sliding window**: each token sees only the last ``sliding_window`` tokens;
+- optionally **QK-norm** (``qk_norm=True``): RMSNorm on each head's queries and keys.
 
 No biases anywhere. Parameter names follow Hugging Face's ``MistralForCausalLM`` /
 ``LlamaForCausalLM`` (``model.layers.0.self_attn.q_proj.weight`` …), so
@@ -65,12 +67,27 @@ class SwiGLU(nn.Module):
         return self.dropout(swiglu(x, self.gate_proj, self.up_proj, self.down_proj))
 
 
+class ReLU2MLP(nn.Module):
+    """ReLU² MLP: ``down_proj(relu(up_proj(x)) ** 2)`` (``mlp="relu2"``; no gate)."""
+
+    def __init__(self, config: LlamaConfig):
+        super().__init__()
+        self.up_proj = nn.Linear(config.n_embd, config.intermediate_size, bias=False)
+        self.down_proj = nn.Linear(config.intermediate_size, config.n_embd, bias=False)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.down_proj(torch.relu(self.up_proj(x)).square()))
+
+
 class GQAttention(nn.Module):
     """Grouped-query attention with RoPE on queries and keys (never on values).
 
     ``layer_idx`` (stored when built, as in Hugging Face) names this layer's slot in the KV
     cache. ``forward(x, position_embeddings, cache=None, attn_maps=None) -> y`` where
-    ``position_embeddings`` is the ``(cos, sin)`` pair of the current positions.
+    ``position_embeddings`` is the ``(cos, sin)`` pair of the current positions. With
+    ``config.qk_norm`` each head's queries and keys go through an RMSNorm (``q_norm``,
+    ``k_norm``, gains of size ``head_dim``) before RoPE.
     """
 
     def __init__(self, config: LlamaConfig, layer_idx: int = 0):
@@ -83,6 +100,9 @@ class GQAttention(nn.Module):
         self.v_proj = nn.Linear(config.n_embd, config.n_kv_head * hd, bias=False)
         self.o_proj = nn.Linear(config.n_head * hd, config.n_embd, bias=False)
         self.resid_dropout = nn.Dropout(config.dropout)
+        if config.qk_norm:
+            self.q_norm = RMSNorm(hd, config.rms_norm_eps)
+            self.k_norm = RMSNorm(hd, config.rms_norm_eps)
 
     def forward(self, x, position_embeddings, cache: KVCache | None = None, attn_maps=None):
         cfg = self.config
@@ -91,6 +111,8 @@ class GQAttention(nn.Module):
         q = self.q_proj(x).view(B, T, cfg.n_head, cfg.head_dim).transpose(1, 2)
         k = self.k_proj(x).view(B, T, cfg.n_kv_head, cfg.head_dim).transpose(1, 2)
         v = self.v_proj(x).view(B, T, cfg.n_kv_head, cfg.head_dim).transpose(1, 2)
+        if cfg.qk_norm:
+            q, k = self.q_norm(q), self.k_norm(k)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None:  # cache the small (n_kv_head) tensors, after RoPE
             k, v = cache.update(self.layer_idx, k, v)
@@ -129,7 +151,7 @@ class DecoderLayer(nn.Module):
         self.input_layernorm = RMSNorm(config.n_embd, config.rms_norm_eps)
         self.self_attn = GQAttention(config, layer_idx)
         self.post_attention_layernorm = RMSNorm(config.n_embd, config.rms_norm_eps)
-        self.mlp = SwiGLU(config)
+        self.mlp = ReLU2MLP(config) if config.mlp == "relu2" else SwiGLU(config)
 
     def forward(self, x, position_embeddings, cache: KVCache | None = None, attn_maps=None):
         def attn(h):

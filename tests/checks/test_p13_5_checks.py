@@ -57,7 +57,30 @@ def fit_power_law(x, y):
     return math.exp(log_a), -slope
 
 
+def newton_schulz(G, steps=5, coeffs=(3.4445, -4.7750, 2.0315)):
+    # written on the right for tall matrices (A = XᵀX): the same polynomial, no transposes
+    a, b, c = coeffs
+    X = np.array(G, dtype=float) / (np.sqrt(np.sum(np.square(G))) + 1e-7)
+    for _ in range(steps):
+        if X.shape[0] > X.shape[1]:
+            A = X.T @ X
+            X = a * X + X @ (b * A + c * (A @ A))
+        else:
+            A = X @ X.T
+            X = a * X + (b * A + c * (A @ A)) @ X
+    return X
+
+
+def newton_schulz_torch(G, steps=5, coeffs=(3.4445, -4.7750, 2.0315)):
+    import torch
+
+    from ml2llm.training.optim import newton_schulz as ours
+
+    return ours(torch.as_tensor(G, dtype=torch.float64), steps, coeffs).numpy()
+
+
 REFERENCES = {
+    "p13_5.newton_schulz": newton_schulz,
     "p13_5.decay_split": decay_split,
     "p13_5.warmup_cosine_lr": warmup_cosine_lr,
     "p13_5.wsd_lr": wsd_lr,
@@ -136,7 +159,33 @@ def power_law_linear(x, y):
     return intercept, -slope
 
 
+def ns_unnormalised(G, steps=5, coeffs=(3.4445, -4.7750, 2.0315)):
+    a, b, c = coeffs
+    X = np.array(G, dtype=float)
+    tall = X.shape[0] > X.shape[1]
+    X = X.T if tall else X
+    for _ in range(steps):
+        A = X @ X.T
+        X = a * X + (b * A + c * (A @ A)) @ X
+    return X.T if tall else X
+
+
+def ns_elementwise_square(G, steps=5, coeffs=(3.4445, -4.7750, 2.0315)):
+    a, b, c = coeffs
+    X = np.array(G, dtype=float) / (np.linalg.norm(G) + 1e-7)
+    tall = X.shape[0] > X.shape[1]
+    X = X.T if tall else X
+    for _ in range(steps):
+        A = X @ X.T
+        X = a * X + (b * A + c * A**2) @ X
+    return X.T if tall else X
+
+
 MISTAKES = {
+    "p13_5.newton_schulz": [
+        (ns_unnormalised, "frobenius norm"),
+        (ns_elementwise_square, "A @ A"),
+    ],
     "p13_5.decay_split": [
         (decay_by_name, "not the name"),
         (decay_everything, "must not be decayed"),
@@ -164,6 +213,10 @@ MISTAKES = {
 @parametrize_references(REFERENCES)
 def test_reference_passes(check_id, fn):
     assert_passes(check_id, fn)
+
+
+def test_the_package_newton_schulz_passes_the_check():
+    assert_passes("p13_5.newton_schulz", newton_schulz_torch)
 
 
 @parametrize_mistakes(MISTAKES)
