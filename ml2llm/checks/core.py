@@ -98,6 +98,8 @@ class Check:
     atol: float = 1e-8
     check_mutation: bool = True
     time_limit: float | None = None  # seconds; None: $ML2LLM_CHECK_TIMEOUT or the default
+    # fresh random input for mutation scoring (rng -> Case); None: perturb the cases
+    random_case: Callable[[np.random.Generator], Case] | None = None
 
     def get_cases(self) -> list[Case]:
         return list(self.cases() if callable(self.cases) else self.cases)

@@ -307,6 +307,10 @@ def _encode_cases():
         ),
         Case(([9, 9], []), hint="no merges: the ids are unchanged."),
         Case(
+            ([1, 2, 1], [(1, 2)]),
+            hint="the last id starts a merge pair but has no right neighbour: keep it as it is.",
+        ),
+        Case(
             ([2, 3, 2, 3, 4], [(2, 3), (256, 4), (256, 256)]),
             label="[2, 3, 2, 3, 4] with merges (2,3), (256,4), (256,256)",
         ),
