@@ -17,7 +17,18 @@ tokens/s and the ratio ours / PEFT (goal <= 1.1).
 GQA 32/8, SwiGLU 14336), batch 4 x 512, r = 16 on q/k/v/o; additionally reports peak CUDA
 memory per variant (each variant measured alone). Needs a CUDA GPU with >= 40 GB.
 
-Run: ``python benchmarks/bench_lora.py [--quick] [--repeats R] [--threads N] [--gpu]``.
+``--smollm2``: the real SmolLM2-135M-Instruct (``ml2llm model get smollm2-135m-instruct``),
+float32, r = 8 on q/k/v/o, batch 8 x 128 with the last ``--answer`` tokens of each row
+supervised (an SFT batch: the prompt is masked). Variants, interleaved: ``ours`` (our Llama +
+LoRA + :func:`~ml2llm.finetune.loss.supervised_loss`, what ``SFTTrainer`` runs),
+``ours-full-head`` (the same with the full-logits ``sft_loss``), ``peft`` (PEFT on
+``LlamaForCausalLM``, full logits: the reference) and ``peft-supervised`` (PEFT with the same
+supervised-positions loss); plus ``mlx`` (``mlx_lm`` LoRA on the converted folder, float32,
+its own CPU threads) when installed. Peak RSS per variant comes from a fresh subprocess that
+loads the model and runs three steps: the high-water mark of the last two (Linux
+``VmHWM`` after ``clear_refs``), i.e. the weights plus training, not the loading transients.
+
+Run: ``python benchmarks/bench_lora.py [--quick] [--repeats R] [--threads N] [--gpu] [--smollm2]``.
 """
 
 from __future__ import annotations
@@ -172,6 +183,164 @@ def bench_gpu(args) -> None:
           f"memory {results['ours'][1] / results['peft'][1]:.3f}")  # fmt: skip
 
 
+def _smollm2_variants(names, r, alpha):
+    from peft import LoraConfig, get_peft_model
+
+    from ml2llm.models import ensure_model, load_pretrained, load_scratch
+
+    folder = ensure_model("smollm2-135m-instruct", progress=False)
+    models = {}
+    if {"ours", "ours-full-head"} & set(names):
+        ours, _ = load_scratch(folder, progress=False)
+        apply_lora(ours, TARGETS, r=r, alpha=alpha)
+        models["ours"] = models["ours-full-head"] = ours
+    if {"peft", "peft-supervised"} & set(names):
+        hf, _ = load_pretrained(folder, progress=False)
+        peft = get_peft_model(hf, LoraConfig(r=r, lora_alpha=alpha, target_modules=TARGETS))
+        models["peft"] = models["peft-supervised"] = peft
+    return folder, models
+
+
+def _smollm2_stepper(name, model, x, labels):
+    from ml2llm.finetune.loss import supervised_loss
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4)
+    model.train()
+    head_only = name in ("ours", "peft-supervised")
+
+    def step():
+        if head_only:
+            loss = supervised_loss(model, x, labels)
+        else:
+            loss = sft_loss(causal_logits(model, x), labels)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def _mlx_stepper(folder, x, labels, r, alpha):
+    import mlx.core as mx
+    import mlx.nn as mnn
+    import mlx.optimizers as optim
+    from mlx.utils import tree_map
+    from mlx_lm import load
+    from mlx_lm.tuner.utils import linear_to_lora_layers
+
+    from ml2llm.finetune.backends import _mlx_loss
+
+    model, _ = load(str(folder))
+    model.update(tree_map(lambda p: p.astype(mx.float32), model.parameters()))
+    model.freeze()
+    keys = [f"self_attn.{t}" for t in TARGETS]
+    linear_to_lora_layers(
+        model, len(model.layers), {"rank": r, "scale": alpha / r, "dropout": 0.0, "keys": keys}
+    )
+    model.train()
+    opt = optim.AdamW(learning_rate=1e-4)
+    batch = mx.array(x.numpy())
+    first = int((labels[0] != -100).nonzero()[0])  # the first supervised position
+    lengths = mx.array([[first, x.shape[1]]] * x.shape[0])
+    loss_and_grad = mnn.value_and_grad(model, _mlx_loss)
+
+    def step():
+        (loss, _), grads = loss_and_grad(model, batch, lengths)
+        opt.update(model, grads)
+        mx.eval(model.parameters(), opt.state, loss)
+        return loss.item()
+
+    return step
+
+
+def _smollm2_batch(args):
+    B, T = (2, 32) if args.quick else (8, 128)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 49152, (B, T), generator=g)
+    labels = x.clone()
+    labels[:, : T - min(args.answer, T - 1)] = -100
+    return x, labels
+
+
+def _vm_hwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_rss_mb(variant, args) -> float:
+    import json
+    import subprocess
+
+    cmd = [sys.executable, __file__, "--smollm2", "--rss-of", variant, "--threads", str(args.threads),
+           "--answer", str(args.answer)] + (["--quick"] if args.quick else [])  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["peak_rss_mb"]
+
+
+def bench_smollm2(args) -> None:
+    import importlib.util
+    import json
+    import resource
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    x, labels = _smollm2_batch(args)
+    names = ["ours", "ours-full-head", "peft", "peft-supervised"]
+    has_mlx = importlib.util.find_spec("mlx_lm") is not None
+    if args.rss_of:  # child process: one variant, three steps, print peak RSS
+        if args.rss_of == "mlx":
+            from ml2llm.models import ensure_model
+
+            step = _mlx_stepper(
+                ensure_model("smollm2-135m-instruct", progress=False), x, labels, 8, 16
+            )
+        else:
+            _, models = _smollm2_variants([args.rss_of], 8, 16)
+            step = _smollm2_stepper(args.rss_of, models[args.rss_of], x, labels)
+        gc.collect()
+        step()  # the first step allocates the optimizer state and the autograd buffers
+        loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        try:  # reset the high-water mark (Linux): the peak of training, not of loading
+            Path("/proc/self/clear_refs").write_text("5")
+            reset = True
+        except OSError:
+            reset = False
+        for _ in range(2):
+            step()
+        peak = _vm_hwm_mb() if reset else loaded
+        print(json.dumps({"variant": args.rss_of, "peak_rss_mb": peak, "load_peak_mb": loaded}))
+        return
+    folder, models = _smollm2_variants(names, 8, 16)
+    steps = {k: _smollm2_stepper(k, models[k], x, labels) for k in names}
+    if has_mlx:
+        steps["mlx"] = _mlx_stepper(folder, x, labels, 8, 16)
+    for s in steps.values():  # warm-up
+        s()
+    times = {k: [] for k in steps}
+    for _ in range(args.repeats):
+        for k, s in steps.items():
+            t0 = time.perf_counter()
+            s()
+            times[k].append(time.perf_counter() - t0)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    B, T = x.shape
+    print(f"CPU, {args.threads} torch thread(s): SmolLM2-135M-Instruct float32, batch {B}x{T} "
+          f"({args.answer} supervised tokens per row), LoRA r=8 on {','.join(TARGETS)}, "
+          f"{args.repeats} interleaved repeats")  # fmt: skip
+    for k, v in med.items():
+        rss = _peak_rss_mb(k, args) if args.rss else float("nan")
+        print(f"  {k:16s} {v:8.2f} s/step  {B * T / v:8,.0f} tokens/s  peak RSS {rss:,.0f} MB")
+    print(f"  ratio ours / peft:            {med['ours'] / med['peft']:.3f}  (goal <= 1.0)")
+    print(f"  ratio ours / peft-supervised: {med['ours'] / med['peft-supervised']:.3f}")
+    print(f"  ratio ours-full-head / peft:  {med['ours-full-head'] / med['peft']:.3f}")
+    if "mlx" in med:
+        print(f"  ratio ours / mlx:             {med['ours'] / med['mlx']:.3f}")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -179,10 +348,17 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--gpu", action="store_true", help="Mistral-7B architecture on CUDA")
+    parser.add_argument("--smollm2", action="store_true", help="the real SmolLM2-135M on CPU")
+    parser.add_argument("--answer", type=int, default=8, help="--smollm2: supervised tokens/row")
+    parser.add_argument("--rss", action="store_true", help="--smollm2: peak RSS per variant")
+    parser.add_argument("--rss-of", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats < 1:
         raise SystemExit("--repeats must be >= 1")
-    bench_gpu(args) if args.gpu else bench_cpu(args)
+    if args.smollm2:
+        bench_smollm2(args)
+    else:
+        bench_gpu(args) if args.gpu else bench_cpu(args)
 
 
 if __name__ == "__main__":
