@@ -36,6 +36,31 @@ def test_bench_pretrain_quick_trainer_equals_the_nanogpt_style_loop(capsys, monk
     assert math.isclose(ours, ref, abs_tol=1e-3)
 
 
+def test_bench_pretrain_time_to_interpolates_between_evaluations():
+    time_to = _load("bench_pretrain_cpu").time_to
+    curve = [(10.0, 2.5), (20.0, 2.0), (30.0, 1.5)]
+    assert time_to(curve, 2.5) == 10.0  # reached at the first evaluation
+    assert time_to(curve, 1.75) == pytest.approx(25.0)  # halfway between 2.0 and 1.5
+    assert time_to(curve, 1.4) is None  # never reached
+
+
+@pytest.mark.slow
+def test_bench_pretrain_time_to_loss_quick_reports_every_row(tmp_path, capsys, monkeypatch):
+    import json
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    out = tmp_path / "ttl.json"
+    argv = ["--quick", "--time-to-loss", "--threads", "1", "--seeds", "1", "--json", str(out)]
+    assert _load("bench_pretrain_cpu").main([*argv, "--row", "relu2:mlp=relu2"]) == 0
+    report = json.loads(out.read_text())
+    assert set(report["summary"]) == {"nanoGPT-style", "recipe", "relu2"}
+    for rows in report["rows"].values():
+        assert all(math.isfinite(r["final"]) and r["seconds"] > 0 and r["curve"] for r in rows)
+    # every run is scored on the same fixed val batches: a trained model beats ln(65) = 4.17
+    assert all(r["final"] < 4.17 for rows in report["rows"].values() for r in rows)
+    assert "| nanoGPT-style | 1 |" in capsys.readouterr().out
+
+
 @pytest.mark.slow
 def test_bench_real_llm_quick_reports_each_measurement(smollm2_dir, capsys):
     ratios = _load("bench_real_llm").main(["--quick", "--models-dir", str(smollm2_dir.parent)])

@@ -13,6 +13,8 @@ What it does not do: anything the full :class:`~ml2llm.training.trainer.Trainer`
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ml2llm.training.config import TrainConfig
@@ -75,7 +77,7 @@ def quick_run(
 
     Returns ``{"loss": per-step losses, "grad_norm": per-step norms before clipping,
     "lr": per-step LRs, "val": final validation loss (or nan), "n_params": non-embedding
-    parameters, "tokens": tokens seen}``. A run whose loss becomes non-finite stops early.
+    parameters, "tokens": tokens seen, "seconds": wall time of the training steps}``. A run whose loss becomes non-finite stops early.
     """
     import torch
 
@@ -96,9 +98,18 @@ def quick_run(
     model = build_model(cfg, vocab_size)
     if init_scale != 1.0:
         scale_init(model, init_scale)
-    opt = build_optimizer(model, cfg.lr, cfg.weight_decay, (cfg.beta1, cfg.beta2))
+    opt = build_optimizer(
+        model,
+        cfg.lr,
+        cfg.weight_decay,
+        (cfg.beta1, cfg.beta2),
+        optimizer=cfg.optimizer,
+        muon_lr=cfg.muon_lr,
+        muon_momentum=cfg.muon_momentum,
+    )
     draw = batch_sampler(train_ids, cfg.batch_size, cfg.block_size, seed)
     losses, norms, lrs = [], [], []
+    t0 = time.perf_counter()
     for step in range(steps):
         lr = lr_at(step, cfg)
         for g in opt.param_groups:
@@ -114,6 +125,7 @@ def quick_run(
         lrs.append(lr)
         if not np.isfinite(losses[-1]):
             break
+    seconds = time.perf_counter() - t0
     val = float("nan")
     if val_ids is not None and np.isfinite(losses[-1]):
         val = evaluate(model, val_ids, cfg.batch_size, cfg.block_size, eval_batches)
@@ -124,5 +136,6 @@ def quick_run(
         "val": val,
         "n_params": count_params(model),
         "tokens": len(losses) * cfg.batch_size * cfg.block_size,
+        "seconds": seconds,
         "model": model,
     }

@@ -115,21 +115,22 @@ def newton_schulz(G, steps: int = 5, coeffs=NS_QUINTIC, eps: float = 1e-7):
 
     An odd polynomial in ``X`` keeps the singular vectors and maps each singular value
     ``s -> a s + b s^3 + c s^5``; starting in (0, 1] (Frobenius normalisation) the values
-    move towards 1. Works on the short side (``X X^T`` is ``min(m, n)`` square).
+    move towards 1. Works on the short side (``X X^T`` is ``min(m, n)`` square). A stack
+    ``(k, m, n)`` is orthogonalised matrix by matrix, in one batched iteration.
     """
-    if G.dim() != 2:
-        raise ValueError(f"G must be a matrix, got shape {tuple(G.shape)}")
+    if G.dim() not in (2, 3):
+        raise ValueError(f"G must be a matrix or a stack of matrices, got shape {tuple(G.shape)}")
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps!r}")
     a, b, c = coeffs
-    X = G / (G.norm() + eps)
-    tall = X.shape[0] > X.shape[1]
+    X = G / (torch.linalg.matrix_norm(G, keepdim=True) + eps)
+    tall = X.shape[-2] > X.shape[-1]
     if tall:
-        X = X.T
+        X = X.mT
     for _ in range(steps):
-        A = X @ X.T
+        A = X @ X.mT
         X = a * X + (b * A + c * (A @ A)) @ X
-    return X.T if tall else X
+    return X.mT if tall else X
 
 
 def muon_param_groups(model, lr, weight_decay, muon_lr=0.02, muon_momentum=0.95) -> list[dict]:
@@ -230,6 +231,7 @@ class Muon(torch.optim.Optimizer):
 
     def _muon(self, group):
         lr, mu = group["lr"] * group["lr_scale"], group["momentum"]
+        by_shape: dict = {}  # same-shape matrices are orthogonalised together (one batched NS)
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -239,10 +241,13 @@ class Muon(torch.optim.Optimizer):
             buf = state["momentum_buffer"]
             buf.lerp_(p.grad, 1 - mu)
             u = p.grad.lerp(buf, mu) if group["nesterov"] else buf
-            o = newton_schulz(u.float(), group["ns_steps"]).to(p.dtype)
-            if group["weight_decay"]:
-                p.mul_(1 - lr * group["weight_decay"])
-            p.add_(o, alpha=-lr * max(1.0, p.shape[0] / p.shape[1]) ** 0.5)
+            by_shape.setdefault(tuple(p.shape), []).append((p, u))
+        for (rows, cols), items in by_shape.items():
+            o = newton_schulz(torch.stack([u.float() for _, u in items]), group["ns_steps"])
+            for (p, _), o_p in zip(items, o):
+                if group["weight_decay"]:
+                    p.mul_(1 - lr * group["weight_decay"])
+                p.add_(o_p.to(p.dtype), alpha=-lr * max(1.0, rows / cols) ** 0.5)
 
     def _adamw(self, group):
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]

@@ -178,6 +178,10 @@ def test_newton_schulz_against_a_float64_svd(shape):
     torch.testing.assert_close(Ux @ Vxh, polar, rtol=0, atol=1e-4)  # same singular vectors
     # the cubic iteration converges to U V^T itself
     torch.testing.assert_close(newton_schulz(G, 40, NS_CUBIC).double(), polar, rtol=0, atol=1e-4)
+    # a stack is orthogonalised matrix by matrix
+    stack = newton_schulz(torch.stack([G, 2 * G.flip(0)]))
+    torch.testing.assert_close(stack[0], X)
+    torch.testing.assert_close(stack[1], newton_schulz(2 * G.flip(0)))
     # zero steps is only the Frobenius normalisation that puts every singular value in (0, 1]
     assert (newton_schulz(G, 0) - G / G.norm()).abs().max() < 1e-6
 
