@@ -18,11 +18,23 @@ def register(subparsers):
     m = sub.add_parser("mutate", help="mutation-score checks: table and surviving mutants")
     m.add_argument("ids", nargs="*", help="check ids or project prefixes (default: all)")
     m.add_argument("--record", action="store_true", help="write the scores as floors")
-    m.add_argument("--sample", type=int, help="at most this many mutants per check")
+    m.add_argument("--sample", type=_positive_int, help="at most this many mutants per check")
     m.add_argument("--markdown", action="store_true", help="also print the per-project table")
     m.add_argument("--all-survivors", action="store_true", help="list every survivor")
     m.set_defaults(func=run_mutate)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _positive_int(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
 
 
 def _select(ids):
@@ -44,6 +56,8 @@ def run_mutate(args) -> int:
     from ml2llm.checks import get_check
     from ml2llm.checks.mutation import load_floors, project_table, record_floors, score_check, table
 
+    if args.record and args.sample:
+        raise UsageError("--record needs the full sweep: drop --sample")
     ids = _select(args.ids)
     floors = load_floors()
     scores, start = [], time.monotonic()
@@ -68,7 +82,5 @@ def run_mutate(args) -> int:
     if args.markdown:
         print("\n" + project_table(scores))
     if args.record:
-        if args.sample:
-            raise UsageError("--record needs the full sweep: drop --sample")
         print(f"\nfloors written to {record_floors(scores)}")
     return 0

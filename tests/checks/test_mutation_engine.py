@@ -2,6 +2,7 @@
 counted, and a hanging mutant is cut off."""
 
 import numpy as np
+import pytest
 
 from ml2llm.checks import Case, Check
 from ml2llm.checks.mutation import fresh_cases, mutants, score_check
@@ -61,3 +62,17 @@ def test_a_mutant_that_never_returns_is_cut_off_and_killed():
     s = score_check(_check([Case((3,)), Case((0,))], ref=countdown))
     hung = [m for m in s.mutants if "n = n - 1" in m.what or m.what == "`-` → `+`"]
     assert hung and all(m.status == "killed" for m in hung)
+
+
+def test_dev_mutate_cli(capsys):
+    from ml2llm.cli import main
+
+    assert main(["dev", "mutate", "p01.predict", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "p01.predict" in out and "| 01 | 1 |" in out and "killed by the time limit" in out
+    assert main(["dev", "mutate", "nope"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert main(["dev", "mutate", "p01.mse", "--record", "--sample", "3"]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["dev", "mutate", "p01.mse", "--sample", "-1"])
+    assert exc.value.code == 2
