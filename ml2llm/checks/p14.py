@@ -109,7 +109,10 @@ def _batch_same_as(expected, got):
         raise Mismatch(f"expected a tuple (x, y), got {type(got).__name__}")
     x = np.asarray(got[0].detach().cpu() if hasattr(got[0], "detach") else got[0])
     if x.dtype.kind not in "iu":
-        raise Mismatch(f"x must hold integer token ids, got dtype {x.dtype}")
+        raise Mismatch(
+            f"x must hold integer token ids (the model looks them up in its embedding table), "
+            f"got dtype {x.dtype}"
+        )
     assert_close(expected, got, rtol=0, atol=0)
 
 
