@@ -408,7 +408,75 @@ def _p12_5_repeat_kv_interleave(x, n_rep):
     return x.repeat_interleave(n_rep, dim=1)
 
 
+def _p02_predict_labels_logit(X, w, b, threshold=0.5):
+    return (X @ w + b > np.log(threshold / (1 - threshold))).astype(int)  # σ(z) > t ⇔ z > logit t
+
+
+def _p03_gradient_per_sample(X, Y, W, b, alpha=0.0):
+    gW, gb = np.zeros_like(W, dtype=float), np.zeros_like(b, dtype=float)
+    for x, y in zip(X, Y):
+        z = x @ W + b
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        gW += np.outer(x, p - y)
+        gb += p - y
+    return gW / len(X) + alpha * W, gb / len(X)
+
+
+def _p11_5_linear_backward_einsum(x, W, dout):
+    return np.einsum("bo,io->bi", dout, W), np.einsum("bi,bo->io", x, dout), dout.sum(0)
+
+
+def _p11_75_rnn_step_forward_stacked(x, h_prev, W_xh, W_hh, b):
+    return np.tanh(np.hstack([x, h_prev]) @ np.vstack([W_xh, W_hh]) + b)
+
+
+def _p11_75_clip_by_global_norm_concat(grads, max_norm):
+    norm = np.linalg.norm(np.concatenate([np.ravel(g) for g in grads]))
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return [g * scale for g in grads], norm
+
+
+def _p12_causal_attention_loop(q, k, v):
+    import torch
+
+    T, d = q.shape[-2], q.shape[-1]
+    rows = []
+    for t in range(T):  # query t sees keys 0..t only
+        s = q[..., t : t + 1, :] @ k[..., : t + 1, :].transpose(-2, -1) / d**0.5
+        rows.append(torch.softmax(s, dim=-1) @ v[..., : t + 1, :])
+    return torch.cat(rows, dim=-2)
+
+
+def _p12_next_token_loss_gather(logits, idx):
+    import torch
+
+    logp = torch.log_softmax(logits[:, :-1], dim=-1)
+    return -logp.gather(-1, idx[:, 1:, None]).mean()
+
+
+def _p12_25_negative_distribution_loop(counts):
+    w = [float(c) ** 0.75 for c in counts]
+    total = sum(w)
+    return np.array([x / total for x in w])
+
+
+def _p12_5_sliding_window_mask_loops(T, window):
+    import torch
+
+    return torch.tensor([[i - window < j <= i for j in range(T)] for i in range(T)])
+
+
 ALTERNATIVES = {
+    "p02.predict_labels": [_p02_predict_labels_logit],
+    "p03.gradient": [_p03_gradient_per_sample],
+    "p11_5.linear_backward": [_p11_5_linear_backward_einsum],
+    "p11_75.rnn_step_forward": [_p11_75_rnn_step_forward_stacked],
+    "p11_75.clip_by_global_norm": [_p11_75_clip_by_global_norm_concat],
+    "p12.causal_attention": [_p12_causal_attention_loop],
+    "p12.next_token_loss": [_p12_next_token_loss_gather],
+    "p12_25.negative_distribution": [_p12_25_negative_distribution_loop],
+    "p12_5.sliding_window_mask": [_p12_5_sliding_window_mask_loops],
     "p04.polynomial_features": [_p04_polynomial_features_stack],
     "p04.ridge_closed_form": [_p04_ridge_closed_form_penalty_matrix],
     "p04.ridge_gradient": [_p04_ridge_gradient_loops],
