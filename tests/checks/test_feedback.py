@@ -1,6 +1,7 @@
 """Feedback quality: a wrong value no catalogued mistake explains still gets a specific line.
 
-For every check, the reference's output is spoiled in one place (its first number changed)
+For every check, the reference's output is spoiled in one place (its first number changed,
+or a name added to a list of names)
 and the message must say what was expected and what came back, and for an array where it
 differs; never only "wrong".
 """
@@ -34,6 +35,8 @@ def _spoil(x):
         else:
             flat[0] = flat[0] + 1 + flat[0].abs()
         return y, True
+    if isinstance(x, list) and not any(_spoil(v)[1] for v in x):  # names, pairs: add one
+        return [*x, "spoiled"], True
     if isinstance(x, (tuple, list)):
         out = list(x)
         for i, v in enumerate(out):
