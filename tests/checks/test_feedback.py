@@ -1,9 +1,8 @@
 """Feedback quality: a wrong value no catalogued mistake explains still gets a specific line.
 
 For every check, the reference's output is spoiled in one place (its first number changed,
-or a name added to a list of names)
-and the message must say what was expected and what came back, and for an array where it
-differs; never only "wrong".
+or a name added to a list of names) and the message must say what was expected and what came
+back, and for an array where it differs; never only "wrong".
 """
 
 import copy
