@@ -467,7 +467,47 @@ def _p12_5_sliding_window_mask_loops(T, window):
     return torch.tensor([[i - window < j <= i for j in range(T)] for i in range(T)])
 
 
+def _p12_1_attention_backward_autograd(dout, q, k, v, weights):
+    import torch
+
+    t = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (q, k, v)]
+    s = t[0] @ t[1].transpose(-1, -2) / q.shape[-1] ** 0.5
+    # the forward weights carry the mask: a zero weight is a masked key
+    s = s.masked_fill(torch.as_tensor(weights) == 0, float("-inf"))
+    (torch.softmax(s, dim=-1) @ t[2]).backward(torch.as_tensor(dout))
+    return tuple(x.grad.numpy() for x in t)
+
+
+def _p12_5_attend_with_cache_loop(q_new, k_new, v_new, k_cache, v_cache):
+    import torch
+
+    k_all = torch.cat((k_cache, k_new), 2)
+    v_all = torch.cat((v_cache, v_new), 2)
+    w = torch.einsum("bhqd,bhkd->bhqk", q_new, k_all) * q_new.shape[-1] ** -0.5
+    w = torch.exp(w - w.amax(-1, keepdim=True))
+    return torch.einsum("bhqk,bhkd->bhqd", w / w.sum(-1, keepdim=True), v_all), k_all, v_all
+
+
+def _p12_num_params_by_module(vocab_size, block_size, n_layer, n_embd):
+    C = n_embd
+    linear = lambda i, o: i * o + o
+    layer_norm = 2 * C
+    block = 2 * layer_norm + linear(C, 3 * C) + linear(C, C) + linear(C, 4 * C) + linear(4 * C, C)
+    return vocab_size * C + block_size * C + n_layer * block + layer_norm
+
+
+def _p12_25_scatter_add_loop(W, idx, G):
+    out = W.copy()
+    for i, row in zip(idx, G):
+        out[i] += row  # one row at a time: repeated indices accumulate
+    return out
+
+
 ALTERNATIVES = {
+    "p12_1.attention_backward": [_p12_1_attention_backward_autograd],
+    "p12_5.attend_with_cache": [_p12_5_attend_with_cache_loop],
+    "p12.num_params": [_p12_num_params_by_module],
+    "p12_25.scatter_add": [_p12_25_scatter_add_loop],
     "p02.predict_labels": [_p02_predict_labels_logit],
     "p03.gradient": [_p03_gradient_per_sample],
     "p11_5.linear_backward": [_p11_5_linear_backward_einsum],
