@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from ml2llm.transformers.attention import attention, causal_mask, repeat_kv
 from ml2llm.transformers.base import CausalLM
@@ -117,8 +118,28 @@ class GQAttention(nn.Module):
         if cache is not None:  # cache the small (n_kv_head) tensors, after RoPE
             k, v = cache.update(self.layer_idx, k, v)
         n_rep = cfg.n_head // cfg.n_kv_head
-        k, v = repeat_kv(k, n_rep), repeat_kv(v, n_rep)
         kv_len = k.shape[-2]
+        full_window = cfg.sliding_window is None or kv_len <= cfg.sliding_window
+        if (
+            full_window
+            and (kv_len == T or T == 1)
+            and cfg.attn_impl == "sdpa"
+            and attn_maps is None
+        ):
+            # fast path: plain causal attention (or one new token that sees every cached
+            # key) needs no mask, and sdpa shares each K/V head among its n_rep query heads
+            # itself (enable_gqa), so the repeated K/V are never materialised
+            y = F.scaled_dot_product_attention(
+                q,
+                k,
+                v,
+                dropout_p=cfg.dropout if self.training else 0.0,
+                is_causal=T > 1,
+                enable_gqa=n_rep > 1,
+            )
+            y = y.transpose(1, 2).contiguous().view(B, T, cfg.n_head * cfg.head_dim)
+            return self.resid_dropout(self.o_proj(y))
+        k, v = repeat_kv(k, n_rep), repeat_kv(v, n_rep)
         if cfg.sliding_window is None and kv_len == T:
             mask = None  # plain causal: let sdpa use its fused kernel
         else:
