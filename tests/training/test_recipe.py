@@ -327,3 +327,18 @@ def test_ddp_two_processes_equal_one_process_with_muon(tmp_path):
     for n, p in single.raw_model.named_parameters():
         # Muon sees the all-reduced gradient: the same update up to float32 rounding
         torch.testing.assert_close(ddp["params"][n], p.detach(), rtol=1e-4, atol=1e-5, msg=n)
+
+
+def test_the_shipped_recipe_config_loads_and_builds(tmp_path):
+    from tests.training.tiny import ROOT
+
+    cfg = load_config(
+        ROOT / "configs" / "shakespeare_cpu_recipe.yaml", overrides={"out_dir": str(tmp_path)}
+    )
+    assert cfg.model == "mistral" and cfg.optimizer == "muon" and cfg.qk_norm
+    model = build_model(cfg, 65)
+    assert model.lm_head.weight is not model.model.embed_tokens.weight
+    groups = build_optimizer(
+        model, cfg.lr, optimizer=cfg.optimizer, muon_lr=cfg.muon_lr
+    ).param_groups
+    assert [g["use_muon"] for g in groups] == [True, False, False]
