@@ -609,6 +609,107 @@ for name, r in runs.items():
 # products are a visible share of such a small model's work). Whether it wins per *second*
 # depends on that ratio, which is why the full comparison below is measured in seconds.
 # (In quick mode the runs are only 60 steps: the ordering can differ.)
+
+# %% [markdown]
+# ## Measured: the recipe against nanoGPT's baby run (the benchmark's full mode)
+#
+# These figures come from `python benchmarks/bench_pretrain_cpu.py --time-to-loss` and are
+# **not re-run by this notebook** (they take an hour on a busy 2-core machine). Setup:
+# tiny-shakespeare (1.1 MB, 90/10 split, characters); the nanoGPT-style loop and
+# `ml2llm pretrain` with `configs/shakespeare_cpu_recipe.yaml` train in **one process,
+# interleaved** in chunks of 100 steps so that machine load hits both equally; every model is
+# scored on the **same 200 fixed validation batches** (12 × 64 characters); seconds count the
+# training steps only (evaluation excluded). The recipe's step budget is set so that it trains
+# for the reference's wall time (from an interleaved ms/step calibration). Machine: a 2-core
+# x86_64 cloud VM **shared with other jobs** (load average 4.9–7.9), one torch thread per
+# run, so absolute seconds are several times those of a quiet laptop; the comparison is fair
+# because both runs share the same load.
+#
+# | run (3 seeds each) | steps | ms/step | training s | final val: median (per seed) | s to 1.88 | s to 1.80 | s to 1.70 | s to 1.60 |
+# |---|---:|---:|---:|---:|---|---:|---:|---:|---:|
+# | nanoGPT-style baby run (GPT-2 block, AdamW, cosine) | 2000 | 444 | 889 | **1.910** (1.910, 1.907, 1.916) | not reached | not reached | not reached | not reached |
+# | our recipe (`shakespeare_cpu_recipe.yaml`) | 1220–1370 | 656 | 868 | **1.616** (1.616, 1.629, 1.611) | 400 | 605 | 758 | not reached |
+#
+# **What happened.** In the wall time of nanoGPT's baby run the recipe ends **0.29 nats
+# lower** (1.616 against 1.910, medians of 3 seeds; counting only evaluations inside each
+# seed's reference time, 1.629). nanoGPT's loop never reaches 1.88 in its 2000 steps (it
+# ends at 1.91 on these 200 batches; its own 1.88 is a 20-batch estimate); the recipe passes
+# 1.88 after 400 s, **45 % of the baby run's time**, 1.80 after 605 s and 1.70 after 758 s.
+# It is *slower per step* (656 against 444 ms: the Newton–Schulz products and the untied head
+# cost about 1.5×), so it takes about 1300 steps in the time nanoGPT takes 2000; every one
+# of them counts for more. 1.60 was not reached (best seed 1.611).
+
+# %%
+# val loss against training seconds, as measured by the benchmark (one line per seed)
+CURVES = {
+    'nanoGPT-style baby run': [
+        [[127.6, 2.4586], [251.0, 2.3552], [351.2, 2.2337], [434.8, 2.1409], [507.6, 2.0696], [541.9, 2.022], [610.4, 1.9835], [685.2, 1.948], [786.9, 1.9274], [888.9, 1.9103]],
+        [[127.2, 2.4637], [253.8, 2.3459], [357.7, 2.2354], [441.6, 2.1396], [516.4, 2.0741], [550.7, 2.0203], [625.5, 1.9709], [700.9, 1.9361], [779.4, 1.9165], [891.0, 1.9071]],
+        [[129.7, 2.5065], [253.2, 2.3555], [363.7, 2.256], [454.9, 2.1608], [527.9, 2.0797], [561.4, 2.0231], [624.2, 1.9781], [701.1, 1.9476], [813.1, 1.9294], [887.3, 1.9159]],
+    ],
+    'our recipe': [
+        [[123.6, 2.1105], [223.7, 1.9649], [366.7, 1.9065], [469.3, 1.8492], [586.0, 1.803], [652.9, 1.7923], [724.5, 1.7453], [762.9, 1.6933], [796.7, 1.6549], [868.2, 1.6162]],
+        [[112.3, 2.1077], [205.6, 1.9727], [341.6, 1.894], [431.8, 1.8693], [554.0, 1.8212], [616.5, 1.7855], [679.8, 1.7562], [732.1, 1.7292], [762.3, 1.6636], [800.7, 1.6294]],
+        [[126.7, 2.0809], [236.7, 1.9532], [379.6, 1.8913], [498.8, 1.8263], [587.6, 1.8197], [657.2, 1.781], [731.1, 1.7372], [764.9, 1.7042], [811.2, 1.64], [896.2, 1.6107]],
+    ],
+}
+fig, ax = plt.subplots(figsize=(7, 4))
+for (name, runs_), color in zip(CURVES.items(), ("tab:gray", "tab:red")):
+    for i, curve in enumerate(runs_):
+        t, v = np.array(curve).T
+        ax.plot(t, v, ".-", color=color, alpha=0.7, label=name if i == 0 else None)
+for target in (1.88, 1.80, 1.70):
+    ax.axhline(target, color="k", lw=0.5, ls=":")
+ax.set(xlabel="training seconds (2-core shared CPU, evaluation excluded)", ylabel="val loss (200 batches)",
+       title="Time to loss: nanoGPT's baby run vs the recipe", ylim=(1.5, 2.8))
+ax.legend(); plt.show()
+
+# %% [markdown]
+# ### The ablation table
+#
+# Each row is the recipe with **one** switch changed, trained for about a quarter of the
+# baby run's wall time (1 seed; its step budget from a short interleaved calibration, which is
+# only good to about ±20 % under this load, so differences below about 0.03 are noise). The
+# same benchmark produces it: `--no-reference --budget-fraction 0.25 --row "name:key=value"`.
+#
+# | row (the recipe with one change) | steps | final val | Δ vs recipe | verdict |
+# |---|---:|---:|---:|---|
+# | **recipe** (Mistral block, QK-norm, untied head, Muon, WSD) | 380 | 1.855 | — | |
+# | AdamW instead of Muon (cheaper steps: more of them) | 490 | 1.928 | +0.073 | Muon kept |
+# | no QK-norm | 350 | 1.914 | +0.059 | QK-norm kept |
+# | tied head | 380 | 1.856 | +0.001 | no effect at this size; untied kept (Mistral's default) |
+# | ReLU² MLP instead of SwiGLU | 360 | 1.877 | +0.022 | within noise; SwiGLU kept |
+# | GPT-2 block (learned positions, LayerNorm, GELU; with Muon) | 350 | 2.010 | +0.155 | Mistral block kept: the largest single effect |
+#
+# **Why, switch by switch.**
+#
+# - **Muon** (+0.073 without it). The hidden matrices of a 128-wide model get gradients
+#   dominated by a few directions; orthogonalising the momentum moves all 128 directions of
+#   each matrix at the same rate, so each step teaches more. It costs ~1.5× per step on a CPU
+#   at this tiny batch (5 iterations of 3 small matrix products per matrix; same-shape matrices
+#   are batched), and still wins per second. Embeddings, head and gains stay on AdamW: a row of
+#   an embedding is a lookup, not a linear map, and orthogonalising it makes no sense.
+# - **QK-norm** (+0.059 without it; also +0.064 in an equal-steps 600-step run, 1.799 vs
+#   1.735). Muon's matrix LR of 0.02 is high; normalising queries and keys bounds the attention
+#   logits, so the softmax does not saturate early and the high LR is safe.
+# - **Untied head** (±0.001). At 65 characters the head is 8k parameters; tying neither helps
+#   nor hurts here. It matters more with big vocabularies, where the input and output roles of
+#   a token differ more.
+# - **ReLU²** (+0.022, within the noise). Its 4×-wide hidden layer makes Newton–Schulz
+#   work on 128 × 512 matrices, so it gets slightly fewer steps; no gain to pay for that here.
+# - **The Mistral-style block** (+0.155 with the GPT-2 block instead): the largest effect.
+#   Learned position embeddings must be learned from data, one vector per position, while
+#   RoPE gives every layer relative positions for free; RMSNorm and SwiGLU add a little more.
+# - **Not measured at full length in this session** (the shared machine ran 8 jobs at once):
+#   the cosine-vs-WSD, sequence-length schedule, wider-shallower (2 × 192) vs narrower-deeper
+#   (8 × 96), batch-24 and Muon-LR-0.04 rows. The switches exist (`schedule`, `seq_len_start`
+#   / `seq_len_warmup`, `n_layer` / `n_embd`, `batch_size`, `muon_lr`) and the benchmark's
+#   `--row` option measures them; WSD is in the recipe because Experiment 2 showed it matches
+#   cosine at the end while keeping the run extendable.
+#
+# **Limits.** One machine, shared; 3 seeds for the headline, 1 for each ablation row; the
+# recipe was tuned only lightly (Muon's usual LR 0.02, AdamW 2e-3). A GPU run (compile, bf16,
+# nanoGPT's 6 × 384 configuration) was not measured: no GPU was available.
 #
 # ## What you learned
 #
