@@ -26,6 +26,8 @@ lint: setup
 	$(PY) -m ruff format --check ml2llm utils scripts tests benchmarks
 
 test: setup lint
+	@# convert the real LLM once before the parallel workers start (a second call takes 0.2 s)
+	HF_HUB_OFFLINE=1 $(PY) -m ml2llm.cli model get smollm2-135m-instruct --quiet
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 ML2LLM_EXECUTED_DIR=$(CURDIR)/reports/notebooks HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MLX_DISABLE_COMPILE=1 MPLBACKEND=Agg \
 		$(PY) -m pytest -q $(PYTEST_ARGS)
 

@@ -63,8 +63,11 @@ def negative_gradient(y, raw):
 def newton_leaf_value(residual, prob):
     """One Newton step for a leaf under the log loss: ``Σ r / Σ p(1 - p)`` (0 if the
     denominator vanishes)."""
-    denom = np.sum(prob * (1.0 - prob))
-    return 0.0 if abs(denom) < 1e-150 else float(np.sum(residual) / denom)
+    # subtle: sum in float64; a float32 sum compared with 1e-150 would round the threshold to 0.
+    denom = float(
+        np.sum(np.asarray(prob, dtype=np.float64) * (1.0 - np.asarray(prob, dtype=np.float64)))
+    )
+    return 0.0 if abs(denom) < 1e-150 else float(np.sum(residual, dtype=np.float64) / denom)
 
 
 def boost_regression(X, y, n_estimators, learning_rate, max_depth):
