@@ -8,7 +8,10 @@ Heavy dependencies (torch, transformers, mlx) are imported lazily by the modules
 them, so Phase 1 works with NumPy, SciPy, scikit-learn and matplotlib alone.
 """
 
+from ml2llm import mlx_blas as _mlx_blas
 from ml2llm.quickmode import is_quick
+
+_mlx_blas.install_hook()  # Linux: MLX's products through PyTorch's MKL (see ml2llm.mlx_blas)
 
 __version__ = "0.1.0"
 

@@ -684,6 +684,19 @@ CASES = [
         "b.jsonl:2: not UTF-8 text",
     ),
     Case(
+        "evaluate-prompt-longer-than-the-context",
+        lambda c: [
+            "evaluate",
+            str(c.assets["hf"]),
+            "--data",
+            str(c.write("long.jsonl", '{"prompt": "%s", "completion": "a"}\n' % ("to be " * 20))),
+            "--heldout",
+            "none",
+        ],  # fmt: skip
+        "long.jsonl: records[0]: the prompt is",
+        "a prompt over the context was silently cut to its last tokens",
+    ),
+    Case(
         "evaluate-data-deeply-nested-json",
         lambda c: [
             "evaluate",

@@ -146,10 +146,15 @@ def _evaluate(path, args, records, text, name=None):
     _check_weights(path)
 
     lm = load_model(path, backend=args.backend, name=name, eos_token=args.eos_token)
-    return evaluate(
-        lm, records, max_new_tokens=args.max_new_tokens, heldout_text=text,
-        max_windows=args.max_windows, n_resamples=args.resamples, seed=args.seed,
-    )  # fmt: skip
+    try:
+        return evaluate(
+            lm, records, max_new_tokens=args.max_new_tokens, heldout_text=text,
+            max_windows=args.max_windows, n_resamples=args.resamples, seed=args.seed,
+        )  # fmt: skip
+    except ValueError as exc:
+        if str(exc).startswith("records["):  # name the file the learner wrote
+            raise ValueError(f"--data {args.data}: {exc}") from None
+        raise
 
 
 def _print_summary(result) -> None:

@@ -373,6 +373,25 @@ def _check_records(records):
             raise ValueError(f"records[{i}] must be a dict with str 'prompt' and 'completion'")
 
 
+def _check_prompt_lengths(lm, records) -> None:
+    """Refuse a prompt that leaves no room in the context for a single answer token.
+
+    Generation would otherwise keep only the prompt's *last* ``block_size`` tokens, silently
+    dropping the instruction at its start, and score the model on a question it never saw.
+    """
+    block = getattr(lm, "block_size", None)
+    template = getattr(lm, "template", None)
+    if not block or template is None or not hasattr(lm, "encode"):
+        return
+    for i, r in enumerate(records):
+        n = len(lm.encode(template.prompt(r["prompt"])))
+        if n >= block:
+            raise ValueError(
+                f"records[{i}]: the prompt is {n} tokens with its template, and the model's "
+                f"context is {block} tokens, leaving no room for an answer: shorten the prompt"
+            )
+
+
 def _summarise(rows, n_resamples, confidence, seed) -> dict:
     tasks = sorted({r["task"] for r in rows})
     out = {}
@@ -432,6 +451,7 @@ def evaluate(
         raise ValueError(
             "lm must be an adapter with complete(prompts, max_new_tokens); see load_model"
         )
+    _check_prompt_lengths(lm, records)
     completions = lm.complete([r["prompt"] for r in records], max_new_tokens)
     rows = []
     for r, c in zip(records, completions):
