@@ -163,13 +163,25 @@ def _set_eos(tok, eos_token, model_path) -> int:
     return int(tok.eos_token_id)
 
 
-def load_hf(model_path, dtype=None, eos_token: str | None = None):
-    """``(AutoModelForCausalLM, AutoTokenizer)`` from a folder or cached hub id, offline-friendly."""
+def load_hf(model_path, dtype="float32", eos_token: str | None = None):
+    """``(AutoModelForCausalLM, AutoTokenizer)`` from a folder or cached hub id, offline-friendly.
+
+    ``dtype`` defaults to float32, the precision our own models train and score in. Without
+    it, transformers 5 loads a checkpoint in its stored dtype (SmolLM2's folder is bfloat16),
+    and on a CPU without bfloat16 instructions PyTorch's bfloat16 matrix products fall back
+    to a plain loop: a PEFT step on SmolLM2 took ~115 s instead of ~5 s, and trained in
+    another precision than ours. ``dtype="auto"`` keeps the stored dtype (e.g. bfloat16 for a
+    7B model on a GPU); a ``torch.dtype`` is passed through.
+    """
+    import torch
     from transformers import AutoModelForCausalLM
 
-    kwargs = {"dtype": dtype} if dtype is not None else {}
+    if isinstance(dtype, str) and dtype != "auto":
+        if not isinstance(getattr(torch, dtype, None), torch.dtype):
+            raise ValueError(f"dtype must be 'auto' or a torch dtype name, got {dtype!r}")
+        dtype = getattr(torch, dtype)
     tok = load_tokenizer(model_path, eos_token)
-    model = AutoModelForCausalLM.from_pretrained(str(model_path), **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(str(model_path), dtype=dtype)
     return model, tok
 
 
