@@ -205,9 +205,12 @@ class MLXAdapter:
         if model is None:
             import mlx_lm
 
+            from ml2llm.finetune.backends import mlx_cpu_float32
+
             model, _ = mlx_lm.load(
                 str(path), adapter_path=str(adapter_path) if adapter_path else None
             )
+            mlx_cpu_float32(model)  # scored in the precision it trained in on a CPU
         self.model = model
         self.tokenizer = tokenizer if tokenizer is not None else load_tokenizer(path, eos_token)
         self.name, self.template = name, template or prompt_format(self.tokenizer)

@@ -438,6 +438,28 @@ def mlx_examples(tok, records, template, max_len: int):
     return out
 
 
+def mlx_cpu_float32(model) -> bool:
+    """Cast an MLX model's floating-point weights to float32 when MLX runs on the CPU.
+
+    ``mlx_lm.load`` keeps a folder's stored dtype (SmolLM2's is bfloat16). On a CPU MLX has
+    no fast bfloat16 product, and our model and PEFT train in float32 there: the same
+    precision keeps the three backends comparable. Quantised models (``QuantizedLinear``
+    weights are packed integers) and GPU (Metal) runs are left alone. Returns whether it cast.
+    """
+    import mlx.core as mx
+    from mlx.utils import tree_flatten, tree_map
+
+    if mx.default_device() != mx.cpu:
+        return False
+    params = tree_flatten(model.parameters())
+    if any(not mx.issubdtype(v.dtype, mx.floating) for _, v in params):
+        return False  # quantised: packed integer weights
+    if all(v.dtype == mx.float32 for _, v in params):
+        return False
+    model.update(tree_map(lambda v: v.astype(mx.float32), model.parameters()))
+    return True
+
+
 def _mlx_loss(model, batch, lengths):
     """``mlx_lm``'s default loss, counting targets ``offset <= t < length`` (answer tokens only)."""
     import mlx.core as mx
@@ -512,6 +534,7 @@ def finetune_mlx(
     block = _block_size(model_path, 10**9)
     splits = fitting_splits(data_dir, tok, template, max_len, log)
     model, _ = mlx_lm.load(str(model_path))
+    mlx_cpu_float32(model)
     train_ex = mlx_examples(tok, splits["train"], template, max_len)
     valid_ex = mlx_examples(tok, splits["valid"], template, max_len)
     bs = min(batch_size, len(train_ex))

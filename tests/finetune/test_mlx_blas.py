@@ -61,3 +61,34 @@ def test_enable_after_mlx_is_loaded_changes_nothing():
                          check=True, timeout=300)  # fmt: skip
     value, status = json.loads(out.stdout.strip().splitlines()[-1])
     assert value is None and status["library"] is None
+
+
+def test_mlx_models_train_in_float32_on_the_cpu_unless_quantised():
+    import mlx.core as mx
+    import mlx.nn as nn
+    from mlx.utils import tree_flatten
+
+    from ml2llm.finetune.backends import mlx_cpu_float32
+
+    model = nn.Sequential(nn.Linear(64, 64), nn.Linear(64, 8))
+    model.update(tree_flatten_to_bf16(model))
+    assert {v.dtype for _, v in tree_flatten(model.parameters())} == {mx.bfloat16}
+    x = mx.random.normal((3, 64))
+    before = model(x.astype(mx.bfloat16)).astype(mx.float32)
+    assert mlx_cpu_float32(model) is True
+    assert {v.dtype for _, v in tree_flatten(model.parameters())} == {mx.float32}
+    after = model(x)
+    assert mx.allclose(before, after, atol=0.1).item()  # the same model, in float32
+    assert mlx_cpu_float32(model) is False  # already float32
+
+    quantised = nn.QuantizedLinear(64, 64, bits=4, group_size=32)
+    dtypes = [v.dtype for _, v in tree_flatten(quantised.parameters())]
+    assert mlx_cpu_float32(quantised) is False
+    assert [v.dtype for _, v in tree_flatten(quantised.parameters())] == dtypes
+
+
+def tree_flatten_to_bf16(model):
+    import mlx.core as mx
+    from mlx.utils import tree_map
+
+    return tree_map(lambda v: v.astype(mx.bfloat16), model.parameters())
