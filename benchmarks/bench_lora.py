@@ -226,14 +226,13 @@ def _mlx_stepper(folder, x, labels, r, alpha):
     import mlx.core as mx
     import mlx.nn as mnn
     import mlx.optimizers as optim
-    from mlx.utils import tree_map
     from mlx_lm import load
     from mlx_lm.tuner.utils import linear_to_lora_layers
 
-    from ml2llm.finetune.backends import _mlx_loss
+    from ml2llm.finetune.backends import _mlx_loss, mlx_cpu_float32
 
     model, _ = load(str(folder))
-    model.update(tree_map(lambda p: p.astype(mx.float32), model.parameters()))
+    mlx_cpu_float32(model)
     model.freeze()
     keys = [f"self_attn.{t}" for t in TARGETS]
     linear_to_lora_layers(

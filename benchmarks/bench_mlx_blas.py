@@ -55,7 +55,7 @@ def _child(fast: bool, threads: int, quick: bool) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--repeats", type=int, default=3)
@@ -63,20 +63,23 @@ def main(argv=None) -> None:
     a = p.parse_args(argv)
     if not sys.platform.startswith("linux"):
         print("Linux only: MLX uses Accelerate on macOS")
-        return
+        return {}
     runs = {"bundled": [], "mkl": []}
     for _ in range(a.repeats):  # interleaved
         runs["bundled"].append(_child(False, a.threads, a.quick))
         runs["mkl"].append(_child(True, a.threads, a.quick))
     print(f"MLX float32 products on this CPU ({os.cpu_count()} cores, {a.threads} threads), "
           f"median of {a.repeats} interleaved processes x 3 timings")  # fmt: skip
+    result = {"library": runs["mkl"][0]["library"]}
     for name in ("mlp", "head"):
         med = {k: statistics.median(r[name]["mlx"] for r in v) for k, v in runs.items()}
+        result[name] = {**med, "ratio": med["bundled"] / med["mkl"]}
         torch_s = statistics.median(r[name]["torch"] for v in runs.values() for r in v)
         print(f"  {name:5s} bundled BLAS {med['bundled'] * 1e3:9.1f} ms   MKL {med['mkl'] * 1e3:7.1f} ms"
               f"   torch {torch_s * 1e3:7.1f} ms   bundled / MKL {med['bundled'] / med['mkl']:6.1f}x"
               f"   MKL / torch {med['mkl'] / torch_s:5.2f}")  # fmt: skip
     print(f"  bound library: {runs['mkl'][0]['library']}")
+    return result
 
 
 if __name__ == "__main__":

@@ -67,3 +67,18 @@ def test_bench_real_llm_quick_reports_each_measurement(smollm2_dir, capsys):
     assert {"forward", "generate", "memory_ours", "memory_hf", "get_warm_s"} <= set(ratios)
     assert all(math.isfinite(r) and r > 0 for r in ratios.values())
     assert "tokens identical" in capsys.readouterr().out
+
+
+def test_bench_mlx_blas_quick_times_both_blas_libraries(capsys):
+    import sys
+
+    pytest.importorskip("mlx.core")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Linux only")
+    result = _load("bench_mlx_blas").main(["--quick", "--repeats", "1"])
+    assert result["library"].endswith("libtorch_cpu.so")
+    for name in ("mlp", "head"):
+        assert all(
+            math.isfinite(result[name][k]) and result[name][k] > 0 for k in ("bundled", "mkl")
+        )
+    assert "bundled / MKL" in capsys.readouterr().out
