@@ -671,9 +671,12 @@ print((smol_paths["markdown"]).read_text(encoding="utf-8")[:1200])
 # **Reading it.** The base model's exact match is 0: it knows how to chat, not our format,
 # and the lenient score shows how often it still names the right play first. In full mode
 # the tuned model's exact-match gain has a bootstrap CI that excludes zero and McNemar's p is
-# tiny (the README holds the full-mode figures). Forgetting is measured on two instruments
-# rather than assumed: if the everyday answers or the modern-English perplexity moved, the
-# tuning changed more than the task. Where a number rests on 24 lines (quick mode) its CI
+# tiny: 0.000 → 0.229 [+0.179, +0.283], p = 6e-17 (the README holds the full-mode figures).
+# Forgetting is measured on two instruments rather than assumed, and in full mode they
+# disagree instructively: the modern-English perplexity barely moves (17.78 → 18.16, CI of
+# the change includes 0), yet the everyday questions drop from 6/6 to 3/6 — the tuned model
+# now answers *everything* in one word, and "What is 2 + 2?" gets "8". Perplexity measures
+# fluency; the questions measure behaviour. Tuning changed more than the task. Where a number rests on 24 lines (quick mode) its CI
 # says so: read the width before the estimate.
 
 # %% [markdown]
