@@ -41,12 +41,12 @@ def tiny(tmp_path_factory, records):
 
     chars = "".join({c for r in records for c in r["prompt"] + r["completion"]}) + "QA:\n" + TEXT
     model, tok, _ = pretrain_char_model(
-        TEXT, extra_chars=chars, steps=0, n_layer=1, n_embd=32, n_head=2, block_size=48
+        TEXT, extra_chars=chars, steps=0, n_layer=1, n_embd=32, n_head=2, block_size=128
     )
     root = tmp_path_factory.mktemp("p17")
     base_dir = export_with_template(model, tok, root / "base")
     tuned = pretrain_char_model(
-        TEXT, extra_chars=chars, steps=0, n_layer=1, n_embd=32, n_head=2, block_size=48
+        TEXT, extra_chars=chars, steps=0, n_layer=1, n_embd=32, n_head=2, block_size=128
     )[0]
     apply_lora(tuned, ("q_proj", "v_proj"), r=4, alpha=8)
     g = torch.Generator().manual_seed(1)
